@@ -1,0 +1,1 @@
+"""keras-course: checks, runner and builders for the five steps."""

@@ -1,0 +1,116 @@
+"""Turn outcomes into verdicts, scores and what a learner reads: a table per step, or JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.checks import Check, Verdict, all_checks, judge
+from autograder.runner import Outcome
+from autograder.steps import STEP_BY_NUMBER, Step
+
+
+@dataclass(frozen=True)
+class StepReport:
+    step: Step
+    outcome: Outcome
+    verdicts: list[Verdict]
+
+    @property
+    def score(self) -> int:
+        return sum(v.points for v in self.verdicts)
+
+    @property
+    def max(self) -> int:
+        return sum(v.check.points for v in self.verdicts)
+
+    @property
+    def passed(self) -> bool:
+        return all(v.passed for v in self.verdicts)
+
+    @property
+    def not_done(self) -> bool:
+        return self.outcome.status == "not_done"
+
+
+def assess(outcomes: list[Outcome], checks: list[Check] | None = None) -> list[StepReport]:
+    checks = all_checks() if checks is None else checks
+    return [
+        StepReport(
+            STEP_BY_NUMBER[o.step], o, [judge(c, o) for c in checks if c.step == o.step]
+        )
+        for o in outcomes
+    ]
+
+
+SUMMARY = {
+    "ko": "{total}단계 중 {passed}단계 통과 ({score}/{max}점)",
+    "en": "{passed} of {total} steps passed ({score}/{max} points)",
+}
+NOT_DONE = {"ko": "아직 풀지 않음", "en": "not done yet"}
+HIDDEN = {"ko": "숨은 검사", "en": "hidden"}
+
+
+def summary(reports: list[StepReport], lang: str) -> str:
+    return SUMMARY[lang].format(
+        total=len(reports),
+        passed=sum(r.passed for r in reports),
+        score=sum(r.score for r in reports),
+        max=sum(r.max for r in reports),
+    )
+
+
+def to_json(reports: list[StepReport], lang: str) -> dict[str, Any]:
+    return {
+        "lang": lang,
+        "score": sum(r.score for r in reports),
+        "max": sum(r.max for r in reports),
+        "passed_steps": sum(r.passed for r in reports),
+        "steps": [
+            {
+                "step": r.step.number,
+                "title": r.step.title[lang],
+                "passed": r.passed,
+                "score": r.score,
+                "max": r.max,
+                "status": r.outcome.status,
+                "seconds": round(r.outcome.seconds, 2),
+                "checks": [
+                    {
+                        "id": v.check.id,
+                        "passed": v.passed,
+                        "points": v.points,
+                        "max": v.check.points,
+                        "hidden": v.check.hidden,
+                        "message": v.message(lang),
+                    }
+                    for v in r.verdicts
+                ],
+            }
+            for r in reports
+        ],
+        "summary": summary(reports, lang),
+    }
+
+
+def render(reports: list[StepReport], lang: str, console: Console | None = None) -> None:
+    console = console or Console()
+    for r in reports:
+        mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
+        state = f" — {NOT_DONE[lang]}" if r.not_done else ""
+        table = Table(
+            title=f"{mark} {r.step.number}. {r.step.title[lang]}  {r.score}/{r.max}{state}",
+            title_justify="left",
+            show_header=False,
+            expand=True,
+        )
+        table.add_column(width=2)
+        table.add_column(ratio=1)
+        for v in r.verdicts:
+            tag = f" [dim]({HIDDEN[lang]})[/]" if v.check.hidden else ""
+            table.add_row("[green]✓[/]" if v.passed else "[red]✗[/]", f"{v.message(lang)}{tag}")
+        console.print(table)
+    console.print(f"[bold]{summary(reports, lang)}[/]")
