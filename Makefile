@@ -27,6 +27,7 @@ check: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: install check lint
 	$(VENV)/bin/pytest

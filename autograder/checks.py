@@ -414,7 +414,9 @@ def _step3_optimizer(o: Outcome) -> Finding:
 @check(
     "step4.history",
     needs="train_model",
-    title=text("받은 모델의 model.fit이 돌려준 History를 돌려줍니다", "returns the History of fit on the given model"),
+    title=text(
+        "받은 모델의 model.fit이 돌려준 History를 돌려줍니다", "returns the History of fit on the given model"
+    ),
     expected=text(
         "history = model.fit(...) 후 `return history`", "history = model.fit(...), then `return history`"
     ),
@@ -437,7 +439,10 @@ def _step4_history(o: Outcome) -> Finding:
     needs="train_model",
     title=text("100 에포크 동안 훈련합니다", "trains for 100 epochs"),
     expected=text("epochs=100", "epochs=100"),
-    hint=text("model.fit(x, y, epochs=100, batch_size=1)로 훈련하세요", "train with model.fit(x, y, epochs=100, batch_size=1)"),
+    hint=text(
+        "model.fit(x, y, epochs=100, batch_size=1)로 훈련하세요",
+        "train with model.fit(x, y, epochs=100, batch_size=1)",
+    ),
 )
 def _step4_epochs(o: Outcome) -> Finding:
     epochs, curve = o.data.get("params", {}).get("epochs"), o.data.get("loss_curve", [])
@@ -448,7 +453,9 @@ def _step4_epochs(o: Outcome) -> Finding:
 @check(
     "step4.batch_size",
     needs="train_model",
-    title=text("배치 크기 1로 훈련합니다 (에포크마다 10번 갱신)", "trains with batch size 1 (10 updates an epoch)"),
+    title=text(
+        "배치 크기 1로 훈련합니다 (에포크마다 10번 갱신)", "trains with batch size 1 (10 updates an epoch)"
+    ),
     expected=text(
         "batch_size=1: 데이터 10개 → 에포크마다 10 스텝",
         "batch_size=1: 10 samples → 10 steps an epoch",
@@ -463,7 +470,9 @@ def _step4_batch_size(o: Outcome) -> Finding:
     batch = f"≈ {math.ceil(spec.DATA.size / steps)}" if isinstance(steps, int) and steps > 0 else "?"
     return Finding(
         steps == spec.DATA.size // spec.BATCH_SIZE,
-        found(f"에포크마다 {steps} 스텝 (batch_size {batch})", f"{steps} steps an epoch (batch_size {batch})"),
+        found(
+            f"에포크마다 {steps} 스텝 (batch_size {batch})", f"{steps} steps an epoch (batch_size {batch})"
+        ),
     )
 
 
@@ -473,7 +482,9 @@ def _step4_batch_size(o: Outcome) -> Finding:
 @check(
     "step5.evaluate_pair",
     needs="evaluate_model",
-    title=text("evaluate_model은 (loss, mse) 두 숫자를 돌려줍니다", "evaluate_model returns two numbers (loss, mse)"),
+    title=text(
+        "evaluate_model은 (loss, mse) 두 숫자를 돌려줍니다", "evaluate_model returns two numbers (loss, mse)"
+    ),
     expected=text("(loss, mse): float 두 개", "(loss, mse): two floats"),
     hint=text(
         "loss, mse = model.evaluate(x, y, batch_size=1) 후 `return float(loss), float(mse)`",

@@ -256,9 +256,7 @@ def _step5(out: Export, reference: ModuleType) -> None:
         pair = _isinstance(returned, (tuple, list)) and len(returned) == 2
         out.data["evaluate_pair"] = pair
         if pair:
-            out.data["evaluate"] = [
-                {"type": _type_name(v), "value": _plain_number(v)} for v in returned
-            ]
+            out.data["evaluate"] = [{"type": _type_name(v), "value": _plain_number(v)} for v in returned]
     except NotDone:
         pass
     # A fresh model: whatever evaluate_model did to its model cannot change predict's check.

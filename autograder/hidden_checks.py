@@ -81,7 +81,8 @@ def _step2_linear(o: Outcome) -> Finding:
     title=text("지표(metrics)에 mse가 있습니다", "mse is among the metrics"),
     expected=text("metrics=['mse']", "metrics=['mse']"),
     hint=text(
-        "model.compile(..., metrics=['mse'])처럼 리스트로 mse를 넣으세요", "add metrics=['mse'] (a list) to compile"
+        "model.compile(..., metrics=['mse'])처럼 리스트로 mse를 넣으세요",
+        "add metrics=['mse'] (a list) to compile",
     ),
 )
 def _step3_metrics(o: Outcome) -> Finding:
@@ -102,7 +103,10 @@ def _trained_loss(o: Outcome) -> float:
     "step4.optimizer_steps",
     hidden=True,
     needs="train_model",
-    title=text("옵티마이저가 정확히 1000번 갱신했습니다 (100 × 10)", "the optimizer took exactly 1000 steps (100 × 10)"),
+    title=text(
+        "옵티마이저가 정확히 1000번 갱신했습니다 (100 × 10)",
+        "the optimizer took exactly 1000 steps (100 × 10)",
+    ),
     expected=text(
         "fit 한 번: 100 에포크 × 10 스텝 = 1000번 갱신", "one fit: 100 epochs × 10 steps = 1000 updates"
     ),
@@ -173,7 +177,9 @@ TRAINED = spec.trained_weights()
     "step5.evaluate_values",
     hidden=True,
     needs="evaluate_model",
-    title=text("loss와 mse가 모델의 실제 평가 값과 같습니다", "loss and mse equal the model's own evaluation"),
+    title=text(
+        "loss와 mse가 모델의 실제 평가 값과 같습니다", "loss and mse equal the model's own evaluation"
+    ),
     expected=text(
         f"model.evaluate(x, y)의 값: loss = mse ≈ {spec.mse(TRAINED, spec.DATA, spec.DATA):.5g}",
         f"what model.evaluate(x, y) gives: loss = mse ≈ {spec.mse(TRAINED, spec.DATA, spec.DATA):.5g}",
@@ -188,7 +194,9 @@ def _step5_evaluate_values(o: Outcome) -> Finding:
     expected = spec.mse(TRAINED, spec.DATA, spec.DATA)
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     ok = len(numbers) == 2 and all(math.isclose(v, expected, rel_tol=1e-4, abs_tol=1e-6) for v in numbers)
-    return Finding(ok, found(f"({', '.join(f'{v:.5g}' if isinstance(v, float) else str(v) for v in values)})"))
+    return Finding(
+        ok, found(f"({', '.join(f'{v:.5g}' if isinstance(v, float) else str(v) for v in values)})")
+    )
 
 
 @check(
@@ -210,5 +218,7 @@ def _step5_predict_values(o: Outcome) -> Finding:
     if prediction is None:
         return Finding(False, found("숫자 배열이 아님", "not an array of numbers"))
     expected = spec.forward(TRAINED, spec.X_NEW)
-    ok = prediction.size == expected.size and np.allclose(prediction.ravel(), expected.ravel(), rtol=1e-4, atol=1e-4)
+    ok = prediction.size == expected.size and np.allclose(
+        prediction.ravel(), expected.ravel(), rtol=1e-4, atol=1e-4
+    )
     return Finding(ok, found(show(prediction)))

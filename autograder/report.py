@@ -39,9 +39,7 @@ class StepReport:
 def assess(outcomes: list[Outcome], checks: list[Check] | None = None) -> list[StepReport]:
     checks = all_checks() if checks is None else checks
     return [
-        StepReport(
-            STEP_BY_NUMBER[o.step], o, [judge(c, o) for c in checks if c.step == o.step]
-        )
+        StepReport(STEP_BY_NUMBER[o.step], o, [judge(c, o) for c in checks if c.step == o.step])
         for o in outcomes
     ]
 

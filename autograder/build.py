@@ -1,0 +1,80 @@
+"""Regenerate every generated file from its one source; `--check` fails when any is stale.
+
+python -m autograder.build          # write
+python -m autograder.build --check  # compare only (CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from autograder.steps import STEPS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+
+
+def stub_source(solution: str) -> str:
+    """The solution with each marked region replaced by nbgrader's own stub (its ClearSolutions)."""
+    import nbformat
+    from nbgrader.preprocessors import ClearSolutions
+
+    cell = nbformat.v4.new_code_cell(solution)
+    if not ClearSolutions()._replace_solution_region(cell, "python"):
+        raise ValueError("no ### BEGIN SOLUTION region")
+    return cell.source
+
+
+def stub_file(step_module: str) -> str:
+    source = (SOLUTIONS / f"{step_module}.py").read_text(encoding="utf-8")
+    header = (
+        f"# 생성된 파일 (solutions/{step_module}.py에서 `make build`로 생성).\n"
+        "# `# YOUR CODE HERE` 자리만 채우세요.\n"
+        f"# Generated from solutions/{step_module}.py by `make build`.\n"
+        "# Fill in only the `# YOUR CODE HERE` parts.\n"
+    )
+    return header + stub_source(source)
+
+
+def targets() -> dict[Path, Callable[[], str]]:
+    """Every generated file and how to make it."""
+    made: dict[Path, Callable[[], str]] = {}
+    for step in STEPS:
+        made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
+    return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if a generated file is stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, make in targets().items():
+        content = make()
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == content:
+            continue
+        if args.check:
+            stale.append(path)
+            diff = difflib.unified_diff(
+                (current or "").splitlines(), content.splitlines(), str(path), "generated", lineterm=""
+            )
+            print("\n".join(list(diff)[:40]), file=sys.stderr)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    if stale:
+        names = ", ".join(str(p.relative_to(ROOT)) for p in stale)
+        print(f"stale generated files: {names}; run `make build` and commit", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Shared helpers: run learner answers through the real runner (real child processes, real Keras)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.report import StepReport, assess
+from autograder.runner import Limits, run_step
+from autograder.steps import STEP_BY_NUMBER
+
+from answers import Answer, write_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def grade_step(tmp_path_factory: pytest.TempPathFactory):
+    """grade_step(answer, timeout=None) -> StepReport of that answer's step, with hidden checks."""
+    cache: dict[tuple[int, str, float | None], StepReport] = {}
+
+    def grade(answer: Answer | str, step: int | None = None, timeout: float | None = None) -> StepReport:
+        step = answer.step if isinstance(answer, Answer) else step
+        key = (step, repr(answer), timeout)
+        if key not in cache:
+            folder = write_submission(tmp_path_factory.mktemp("submission"), {step: answer})
+            outcome = run_step(STEP_BY_NUMBER[step], folder, Limits(timeout=timeout))
+            cache[key] = assess([outcome])[0]
+        return cache[key]
+
+    return grade
+
+
+def failed_ids(report: StepReport) -> set[str]:
+    return {v.check.id for v in report.verdicts if not v.passed}

@@ -1,0 +1,146 @@
+"""Every check proven both ways: the reference passes, untouched stubs and known-wrong answers fail."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from autograder import spec
+from autograder.checks import all_checks
+from autograder.report import assess
+from autograder.runner import Limits, run_step, run_steps
+from autograder.steps import STEP_BY_NUMBER, STEPS
+
+from answers import ALTERNATIVES, BROKEN, MUTANTS, TUTORIAL, Answer, write_submission
+from conftest import ROOT, failed_ids
+
+
+@pytest.fixture(scope="module")
+def solution_reports(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("solutions")
+    for step in STEPS:
+        shutil.copy(ROOT / "solutions" / step.filename, folder)
+    return assess(run_steps(folder))
+
+
+def test_every_solution_passes_every_check(solution_reports):
+    for report in solution_reports:
+        assert report.outcome.status == "ok", report.outcome
+        assert failed_ids(report) == set(), [v.message("en") for v in report.verdicts if not v.passed]
+        assert report.score == report.max > 0
+
+
+def test_every_check_is_run_on_the_solutions(solution_reports):
+    ran = {v.check.id for report in solution_reports for v in report.verdicts}
+    assert ran == {c.id for c in all_checks()}
+
+
+def test_every_untouched_stub_fails_every_check_as_not_done(tmp_path):
+    folder = write_submission(tmp_path, {})
+    for report in assess(run_steps(folder)):
+        assert report.outcome.status == "not_done"
+        assert report.score == 0 and all(not v.passed for v in report.verdicts)
+        for verdict in report.verdicts:
+            assert "아직 풀지 않았습니다" in verdict.message("ko")
+            assert "not done yet" in verdict.message("en")
+
+
+def test_tutorial_verbatim_code_gets_full_marks(tmp_path):
+    folder = write_submission(tmp_path, TUTORIAL)
+    for report in assess(run_steps(folder)):
+        assert failed_ids(report) == set(), [v.message("en") for v in report.verdicts if not v.passed]
+
+
+@pytest.mark.parametrize("name", sorted(ALTERNATIVES))
+def test_other_correct_spellings_get_full_marks(grade_step, name):
+    report = grade_step(ALTERNATIVES[name])
+    assert failed_ids(report) == set(), [v.message("en") for v in report.verdicts if not v.passed]
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_mutant_fails_exactly_the_checks_it_breaks(grade_step, name):
+    mutant = MUTANTS[name]
+    report = grade_step(mutant)
+    assert failed_ids(report) == mutant.fails, [v.message("en") for v in report.verdicts if not v.passed]
+    for verdict in report.verdicts:
+        if not verdict.passed:  # a failure says what was expected, found and what to try, in both languages
+            assert verdict.message("ko").count("\n") == 2 and verdict.message("en").startswith("Expected: ")
+
+
+def test_mutants_cover_every_step_and_the_known_traps():
+    assert len(MUTANTS) >= 15
+    assert {m.step for m in MUTANTS.values()} == {1, 2, 3, 4, 5}
+    for trap in ("step2_swapped_5_3", "step5_predict_returns_input", "step4_epochs_10", "step4_default_batch"):
+        assert trap in MUTANTS
+
+
+def test_a_wrong_step_costs_only_that_step(tmp_path, solution_reports):
+    """Steps run apart on reference inputs: wrong steps 1, 3 and 5 leave steps 2 and 4 whole."""
+    mixed = {1: MUTANTS["step1_from_zero"], 3: MUTANTS["step3_sgd"], 5: MUTANTS["step5_predict_returns_input"]}
+    for step in (2, 4):
+        mixed[step] = (ROOT / "solutions" / STEP_BY_NUMBER[step].filename).read_text()
+    reports = assess(run_steps(write_submission(tmp_path, mixed)))
+    for report in reports:
+        expected = mixed[report.step.number].fails if report.step.number in (1, 3, 5) else set()
+        assert failed_ids(report) == expected
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_code_fails_its_step_with_a_reason(grade_step, name):
+    answer, status = BROKEN[name]
+    report = grade_step(answer, timeout=8 if status == "timeout" else None)
+    assert report.outcome.status == status
+    assert report.score == 0 and all(not v.passed for v in report.verdicts)
+    message = report.verdicts[0].message("en")
+    reason = {"timeout": "stopped after 8", "crashed": "ended without a result", "import_error": "SystemExit"}
+    assert reason.get(status, "MemoryError") in message
+
+
+def test_syntax_error_names_the_line(grade_step):
+    report = grade_step(MUTANTS["step2_syntax_error"])
+    assert report.outcome.status == "syntax_error"
+    assert "line" in report.verdicts[0].message("en") and "번째 줄" in report.verdicts[0].message("ko")
+
+
+def test_missing_step_file_is_reported(tmp_path):
+    outcome = run_step(STEP_BY_NUMBER[3], tmp_path)
+    report = assess([outcome])[0]
+    assert outcome.status == "missing_file" and report.score == 0
+    assert "step3_compile.py" in report.verdicts[0].message("en")
+
+
+def test_step4_is_deterministic(tmp_path, solution_reports):
+    """The seeded reference fit is bit-identical from one run (and process) to the next."""
+    first = solution_reports[3].outcome
+    folder = tmp_path
+    shutil.copy(ROOT / "solutions" / "step4_train.py", folder)
+    again = run_step(STEP_BY_NUMBER[4], folder, Limits())
+    for name, array in first.arrays.items():
+        assert np.array_equal(array, again.arrays[name]), name
+    assert first.data["loss_curve"] == again.data["loss_curve"]
+
+
+def test_patching_numpy_and_keras_in_the_learners_module_changes_nothing(grade_step):
+    """The verdict is computed in the parent from exported data, not by the learner's process."""
+    attack = Answer(
+        4,
+        {"train_model": "return model.fit(x, y, epochs=1, batch_size=1)"},
+        prelude="""
+            import builtins, numpy, keras
+            numpy.allclose = lambda *a, **k: True
+            numpy.array_equal = lambda *a, **k: True
+            keras.Model.count_params = lambda self: 32
+            keras.Variable.numpy = lambda self: numpy.zeros(self.shape)
+            builtins.isinstance = lambda *a: True
+        """,
+    )
+    assert {"step4.epochs", "step4.optimizer_steps", "step4.final_loss"} <= failed_ids(grade_step(attack))
+
+
+def test_reference_trained_model_predicts_close_to_11_12_13():
+    predictions = spec.forward(spec.trained_weights(), spec.X_NEW).ravel()
+    assert np.all(np.abs(predictions - [11, 12, 13]) < 0.5)
+    assert 0.001 < spec.mse(spec.trained_weights(), spec.DATA, spec.DATA) < 0.1
+    assert spec.layer_param_counts() == [10, 18, 4]
