@@ -267,15 +267,13 @@ def _step5(out: Export, reference: ModuleType) -> None:
         out.arrays["prediction"] = prediction
 
 
-def run(step: int, learner_file: Path) -> Export:
-    out = Export(learner_file)
+def export(step: int, out: Export) -> Export:
+    """Call the learner's functions of `step` (already loaded into out.module) on reference inputs."""
     keras = reference = None
     if step > 1:  # step 1 needs no TensorFlow: its learner file imports what it uses
         import keras
 
         from autograder import reference
-    if not out.load():
-        return out
     try:
         if step == 1:
             _step1(out)
@@ -295,6 +293,21 @@ def run(step: int, learner_file: Path) -> Export:
     if statuses and all(status == "not_done" for status in statuses):
         out.status = "not_done"
     return out
+
+
+def run(step: int, learner_file: Path) -> Export:
+    """Import the learner's file and export what its functions of `step` return."""
+    if step > 1:
+        import keras  # noqa: F401 - imported before learner code, so a keras.py beside it is ignored
+    out = Export(learner_file)
+    return export(step, out) if out.load() else out
+
+
+def run_namespace(step: int, namespace: object, source_name: str = "<notebook>") -> Export:
+    """Export from functions already defined in `namespace` (e.g. a notebook's globals), in process."""
+    out = Export(Path(source_name))
+    out.file, out.module = source_name, namespace
+    return export(step, out)
 
 
 def main() -> None:

@@ -84,6 +84,16 @@ def _apply_limits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def outcome_from_export(step: int, export: Any, seconds: float = 0.0) -> Outcome:
+    """The Outcome of an in-process export (harness.run_namespace), shaped as if read from a child."""
+    plain = json.loads(
+        json.dumps({"error": export.error, "calls": export.calls, "data": export.data}, default=str)
+    )
+    return Outcome(
+        step, export.status, plain["error"], plain["calls"], plain["data"], dict(export.arrays), seconds
+    )
+
+
 def _read_result(workdir: Path, step: int) -> Outcome | None:
     try:
         result = json.loads((workdir / "result.json").read_text(encoding="utf-8"))
