@@ -49,6 +49,10 @@ def targets() -> dict[Path, Callable[[], str]]:
     return made
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if a generated file is stale")
@@ -68,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
-            print(f"wrote {path.relative_to(ROOT)}")
+            print(f"wrote {_shown(path)}")
     if stale:
-        names = ", ".join(str(p.relative_to(ROOT)) for p in stale)
+        names = ", ".join(_shown(p) for p in stale)
         print(f"stale generated files: {names}; run `make build` and commit", file=sys.stderr)
         return 1
     return 0

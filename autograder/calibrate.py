@@ -30,7 +30,7 @@ SPARSE = 5
 
 
 def _measure(seed: int) -> dict[str, float | list[float]]:
-    # The same TensorFlow settings as the child that grades (autograder.runner.child_environment).
+    # The same TensorFlow settings as the child that grades (autograder.sandbox.environment).
     os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "CUDA_VISIBLE_DEVICES": ""})
     from autograder import reference
 

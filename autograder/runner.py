@@ -1,19 +1,23 @@
 """Parent side: run each step of a learner's folder in its own child process and collect plain data.
 
-The child (autograder.harness) gets a scrubbed environment, a fresh temporary working directory,
-resource limits and a time limit. The parent trusts nothing but the files the child writes there,
-and reads them without pickle; a child that crashes, hangs or exits early yields a failed outcome.
+Children are forked from a pre-warmed zygote (autograder.zygote) that imported TensorFlow once; each
+gets its own session, a fresh temporary working directory, a scrubbed environment, resource limits
+(autograder.sandbox) and a time limit. The parent trusts nothing but the files the child writes
+there, and reads them without pickle; a child that crashes, hangs or exits early is a failed outcome.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import os
-import resource
+import queue
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder import sandbox
 from autograder.steps import STEPS, Step
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
@@ -32,7 +37,7 @@ class Limits:
     """What one child may use. `timeout` None means each step's own time limit."""
 
     timeout: float | None = None
-    memory_bytes: int = 4 << 30  # address space; TensorFlow maps about 1.5 GB at import
+    memory_bytes: int = 4 << 30  # address space on top of what the pre-warmed zygote has mapped
     file_bytes: int = 64 << 20
     open_files: int = 256
 
@@ -42,7 +47,8 @@ class Outcome:
     """What running one step of a learner's file produced (plain data only)."""
 
     step: int
-    status: str  # ok | not_done | syntax_error | import_error | unreadable | missing_file | timeout | crashed
+    # ok | not_done | syntax_error | import_error | unreadable | missing_file | timeout | crashed
+    status: str
     error: dict[str, Any] | None = None
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
@@ -54,34 +60,6 @@ class Outcome:
         if self.status not in ("ok", "not_done"):
             return self.status
         return self.calls.get(function, {}).get("status", "not_reached")
-
-
-def child_environment(workdir: Path) -> dict[str, str]:
-    """Only what Python and TensorFlow need; nothing of the caller's secrets or paths."""
-    return {
-        "PATH": os.defpath,
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
-        "KERAS_HOME": str(workdir / ".keras"),
-        "MPLCONFIGDIR": str(workdir / ".mpl"),
-        "MPLBACKEND": "Agg",
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": PACKAGE_PARENT,
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONIOENCODING": "utf-8",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
-        "CUDA_VISIBLE_DEVICES": "",
-        "KERAS_BACKEND": "tensorflow",
-    }
-
-
-def _apply_limits(limits: Limits) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def outcome_from_export(step: int, export: Any, seconds: float = 0.0) -> Outcome:
@@ -113,7 +91,7 @@ def _read_result(workdir: Path, step: int) -> Outcome | None:
     )
 
 
-def _stderr_tail(path: Path) -> str:
+def _last_line(path: Path) -> str:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     except OSError:
@@ -121,59 +99,134 @@ def _stderr_tail(path: Path) -> str:
     return lines[-1][:300] if lines else ""
 
 
-def run_step(step: Step, folder: Path, limits: Limits = Limits()) -> Outcome:
+def _kill_group(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+
+
+class ZygoteLost(RuntimeError):
+    """The zygote process ended: no child can be started or reaped any more."""
+
+
+class Zygote:
+    """Client of an autograder.zygote process: one TensorFlow import, then one fork per step."""
+
+    START_TIMEOUT = 180.0
+
+    def __init__(self) -> None:
+        self._home = tempfile.TemporaryDirectory(prefix="keras-course-zygote-")
+        self._process = subprocess.Popen(
+            [sys.executable, "-s", "-m", "autograder.zygote"],
+            cwd=self._home.name,
+            env={**sandbox.environment(self._home.name), "PYTHONPATH": PACKAGE_PARENT},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._write_lock = threading.Lock()
+        self._ids = itertools.count()
+        self._replies: dict[int, queue.Queue] = {}
+        self._ready: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self._ready.get(timeout=self.START_TIMEOUT):
+            raise ZygoteLost("the zygote process did not start")
+
+    def _read(self) -> None:
+        for line in self._process.stdout:
+            message = json.loads(line)
+            if "ready" in message:
+                self._ready.put(True)
+            else:
+                self._replies[message["id"]].put(message)
+        for replies in list(self._replies.values()):  # the zygote is gone: nobody will answer
+            replies.put({"lost": True})
+        self._ready.put(False)
+
+    def _reply(self, replies: queue.Queue, timeout: float) -> dict[str, Any]:
+        message = replies.get(timeout=timeout)
+        if "lost" in message:
+            raise ZygoteLost("the zygote process ended")
+        return message
+
+    def run(self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float) -> int | None:
+        """Run one step in a forked child: its raw wait status, or None when it ran out of time."""
+        request_id = next(self._ids)
+        replies: queue.Queue = queue.Queue()
+        self._replies[request_id] = replies
+        request = {"id": request_id, "step": step, "file": str(learner_file), "workdir": str(workdir)}
+        request["limits"] = dataclasses.asdict(limits)
+        with self._write_lock:
+            self._process.stdin.write((json.dumps(request) + "\n").encode())
+            self._process.stdin.flush()
+        pid = self._reply(replies, self.START_TIMEOUT)["pid"]
+        try:
+            status = self._reply(replies, timeout)["status"]
+        except queue.Empty:
+            status = None
+        _kill_group(pid)  # also whatever the learner's code left running in its group
+        if status is None:
+            self._reply(replies, self.START_TIMEOUT)  # reaped by the zygote
+        del self._replies[request_id]
+        return status
+
+    def close(self) -> None:
+        try:
+            self._process.stdin.close()
+            self._process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self._process.kill()
+        self._home.cleanup()
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_step(step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote | None = None) -> Outcome:
     """Run `step` of the learner's files in `folder` in a child process and read what it exported."""
     learner_file = Path(folder) / step.filename
     if not learner_file.is_file():
         return Outcome(step.number, "missing_file", error={"file": str(learner_file)})
+    if zygote is None:
+        with Zygote() as own:
+            return run_step(step, folder, limits, own)
     timeout = limits.timeout or step.time_limit
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"keras-course-step{step.number}-") as tmp:
         workdir = Path(tmp)
-        log = workdir / "child.log"
-        command = [sys.executable, "-s", "-m", "autograder.harness", str(step.number)]
-        command += [str(learner_file.resolve()), str(workdir)]
-        with open(log, "wb") as output:
-            child = subprocess.Popen(
-                command,
-                cwd=workdir,
-                env=child_environment(workdir),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                start_new_session=True,  # its own process group, killed as a whole
-                preexec_fn=lambda: _apply_limits(limits),
-            )
-            try:
-                child.wait(timeout=timeout)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            finally:
-                try:
-                    os.killpg(child.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                child.wait()
+        status = zygote.run(step.number, learner_file.resolve(), workdir, limits, timeout)
         seconds = time.perf_counter() - started
-        if timed_out:
+        if status is None:
             return Outcome(step.number, "timeout", error={"seconds": timeout}, seconds=seconds)
         outcome = _read_result(workdir, step.number)
         if outcome is None:
-            error = {"exit_code": child.returncode, "message": _stderr_tail(log)}
-            if child.returncode and child.returncode < 0:
-                error["signal"] = signal.Signals(-child.returncode).name
+            code = os.waitstatus_to_exitcode(status)
+            error: dict[str, Any] = {"exit_code": code, "message": _last_line(workdir / "child.log")}
+            if code < 0:
+                error["signal"] = signal.Signals(-code).name
             return Outcome(step.number, "crashed", error=error, seconds=seconds)
         outcome.seconds = seconds
         return outcome
 
 
 def run_steps(
-    folder: Path, steps: tuple[Step, ...] = STEPS, jobs: int | None = None, limits: Limits = Limits()
+    folder: Path,
+    steps: tuple[Step, ...] = STEPS,
+    jobs: int | None = None,
+    limits: Limits = Limits(),
+    zygote: Zygote | None = None,
 ) -> list[Outcome]:
-    """Run several steps in parallel, each in its own child; slowest (step 4) first."""
-    jobs = jobs or os.cpu_count() or 1
+    """Run several steps of one folder in parallel, each in its own child; slowest (step 4) first."""
+    if zygote is None:
+        with Zygote() as own:
+            return run_steps(folder, steps, jobs, limits, own)
     order = sorted(steps, key=lambda s: -s.time_limit)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outcomes = {o.step: o for o in pool.map(lambda s: run_step(s, folder, limits), order)}
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        outcomes = {o.step: o for o in pool.map(lambda s: run_step(s, folder, limits, zygote), order)}
     return [outcomes[step.number] for step in steps]

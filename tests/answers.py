@@ -96,7 +96,9 @@ TUTORIAL = {
             """
         },
     ),
-    3: Answer(3, {"compile_model": "model.compile(loss='mse', optimizer='adam', metrics=['mse'])\nreturn model"}),
+    3: Answer(
+        3, {"compile_model": "model.compile(loss='mse', optimizer='adam', metrics=['mse'])\nreturn model"}
+    ),
     4: Answer(4, {"train_model": "return model.fit(x, y, epochs=100, batch_size=1)"}),
     5: Answer(
         5,
@@ -165,9 +167,13 @@ MUTANTS = {
     "step1_lists": wrong(
         1, {"step1.arrays"}, make_data="return [1,2,3,4,5,6,7,8,9,10], [1,2,3,4,5,6,7,8,9,10]"
     ),
-    "step1_from_zero": wrong(1, {"step1.x_values", "step1.y_equals_x"}, make_data="x = np.arange(10)\nreturn x, x"),
+    "step1_from_zero": wrong(
+        1, {"step1.x_values", "step1.y_equals_x"}, make_data="x = np.arange(10)\nreturn x, x"
+    ),
     "step1_nine_values": wrong(
-        1, {"step1.shape", "step1.x_values", "step1.y_equals_x"}, make_data="x = np.arange(1, 10)\nreturn x, x"
+        1,
+        {"step1.shape", "step1.x_values", "step1.y_equals_x"},
+        make_data="x = np.arange(1, 10)\nreturn x, x",
     ),
     "step1_y_doubled": wrong(1, {"step1.y_equals_x"}, make_data="x = np.arange(1, 11)\nreturn x, 2 * x"),
     "step1_returns_x_only": wrong(
@@ -232,18 +238,28 @@ MUTANTS = {
     ),
     # step 3
     "step3_mae": wrong(
-        3, {"step3.loss"}, compile_model="model.compile(loss='mae', optimizer='adam', metrics=['mse'])\nreturn model"
+        3,
+        {"step3.loss"},
+        compile_model="model.compile(loss='mae', optimizer='adam', metrics=['mse'])\nreturn model",
     ),
     "step3_sgd": wrong(
-        3, {"step3.optimizer"}, compile_model="model.compile(loss='mse', optimizer='sgd', metrics=['mse'])\nreturn model"
+        3,
+        {"step3.optimizer"},
+        compile_model="model.compile(loss='mse', optimizer='sgd', metrics=['mse'])\nreturn model",
     ),
-    "step3_no_metrics": wrong(3, {"step3.metrics"}, compile_model="model.compile(loss='mse', optimizer='adam')\nreturn model"),
+    "step3_no_metrics": wrong(
+        3, {"step3.metrics"}, compile_model="model.compile(loss='mse', optimizer='adam')\nreturn model"
+    ),
     "step3_no_return": wrong(
-        3, {"step3.returns_model"}, compile_model="model.compile(loss='mse', optimizer='adam', metrics=['mse'])"
+        3,
+        {"step3.returns_model"},
+        compile_model="model.compile(loss='mse', optimizer='adam', metrics=['mse'])",
     ),
     # step 4
     "step4_epochs_10": wrong(
-        4, {"step4.epochs", "step4.optimizer_steps"}, train_model="return model.fit(x, y, epochs=10, batch_size=1)"
+        4,
+        {"step4.epochs", "step4.optimizer_steps"},
+        train_model="return model.fit(x, y, epochs=10, batch_size=1)",
     ),
     "step4_default_batch": wrong(
         4, {"step4.batch_size", "step4.optimizer_steps"}, train_model="return model.fit(x, y, epochs=100)"
@@ -256,9 +272,13 @@ MUTANTS = {
             return model.fit(x, y, epochs=100, batch_size=1)
         """,
     ),
-    "step4_wrong_target": wrong(4, {"step4.final_loss"}, train_model="return model.fit(x, 2 * y, epochs=100, batch_size=1)"),
+    "step4_wrong_target": wrong(
+        4, {"step4.final_loss"}, train_model="return model.fit(x, 2 * y, epochs=100, batch_size=1)"
+    ),
     "step4_no_return": wrong(
-        4, {"step4.history", "step4.epochs", "step4.batch_size"}, train_model="model.fit(x, y, epochs=100, batch_size=1)"
+        4,
+        {"step4.history", "step4.epochs", "step4.batch_size"},
+        train_model="model.fit(x, y, epochs=100, batch_size=1)",
     ),
     "step4_fake_history": wrong(
         4,
@@ -302,10 +322,21 @@ MUTANTS = {
 # Failures of the whole step (all its checks fail) with the status the runner reports.
 BROKEN = {
     "step1_endless_loop": (wrong(1, set(), make_data="while True:\n    pass"), "timeout"),
-    "step1_exit_at_import": (wrong(1, set(), prelude="import os\nos._exit(0)\n", make_data="return None"), "crashed"),
-    "step3_sys_exit_at_import": (wrong(3, set(), prelude="import sys\nsys.exit(0)\n", compile_model="return model"), "import_error"),
+    "step1_exit_at_import": (
+        wrong(1, set(), prelude="import os\nos._exit(0)\n", make_data="return None"),
+        "crashed",
+    ),
+    "step3_sys_exit_at_import": (
+        wrong(3, set(), prelude="import sys\nsys.exit(0)\n", compile_model="return model"),
+        "import_error",
+    ),
     "step5_huge_allocation": (
-        wrong(5, set(), evaluate_model="return np.ones(30 * 2**30 // 8), 0", predict="return np.ones(30 * 2**30 // 8)"),
+        wrong(
+            5,
+            set(),
+            evaluate_model="return np.ones(30 * 2**30 // 8), 0",
+            predict="return np.ones(30 * 2**30 // 8)",
+        ),
         "ok",
     ),
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from autograder.report import StepReport, assess
-from autograder.runner import Limits, run_step
+from autograder.runner import Limits, Zygote, run_step
 from autograder.steps import STEP_BY_NUMBER
 
 from answers import Answer, write_submission
@@ -16,7 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def grade_step(tmp_path_factory: pytest.TempPathFactory):
+def zygote():
+    """One pre-warmed zygote per test process: TensorFlow is imported once, not once per test."""
+    with Zygote() as warm:
+        yield warm
+
+
+@pytest.fixture(scope="session")
+def grade_step(tmp_path_factory: pytest.TempPathFactory, zygote: Zygote):
     """grade_step(answer, timeout=None) -> StepReport of that answer's step, with hidden checks."""
     cache: dict[tuple[int, str, float | None], StepReport] = {}
 
@@ -25,7 +32,7 @@ def grade_step(tmp_path_factory: pytest.TempPathFactory):
         key = (step, repr(answer), timeout)
         if key not in cache:
             folder = write_submission(tmp_path_factory.mktemp("submission"), {step: answer})
-            outcome = run_step(STEP_BY_NUMBER[step], folder, Limits(timeout=timeout))
+            outcome = run_step(STEP_BY_NUMBER[step], folder, Limits(timeout=timeout), zygote)
             cache[key] = assess([outcome])[0]
         return cache[key]
 

@@ -18,11 +18,11 @@ from conftest import ROOT, failed_ids
 
 
 @pytest.fixture(scope="module")
-def solution_reports(tmp_path_factory):
+def solution_reports(tmp_path_factory, zygote):
     folder = tmp_path_factory.mktemp("solutions")
     for step in STEPS:
         shutil.copy(ROOT / "solutions" / step.filename, folder)
-    return assess(run_steps(folder))
+    return assess(run_steps(folder, zygote=zygote))
 
 
 def test_every_solution_passes_every_check(solution_reports):
@@ -37,9 +37,9 @@ def test_every_check_is_run_on_the_solutions(solution_reports):
     assert ran == {c.id for c in all_checks()}
 
 
-def test_every_untouched_stub_fails_every_check_as_not_done(tmp_path):
+def test_every_untouched_stub_fails_every_check_as_not_done(tmp_path, zygote):
     folder = write_submission(tmp_path, {})
-    for report in assess(run_steps(folder)):
+    for report in assess(run_steps(folder, zygote=zygote)):
         assert report.outcome.status == "not_done"
         assert report.score == 0 and all(not v.passed for v in report.verdicts)
         for verdict in report.verdicts:
@@ -47,9 +47,9 @@ def test_every_untouched_stub_fails_every_check_as_not_done(tmp_path):
             assert "not done yet" in verdict.message("en")
 
 
-def test_tutorial_verbatim_code_gets_full_marks(tmp_path):
+def test_tutorial_verbatim_code_gets_full_marks(tmp_path, zygote):
     folder = write_submission(tmp_path, TUTORIAL)
-    for report in assess(run_steps(folder)):
+    for report in assess(run_steps(folder, zygote=zygote)):
         assert failed_ids(report) == set(), [v.message("en") for v in report.verdicts if not v.passed]
 
 
@@ -72,16 +72,25 @@ def test_mutant_fails_exactly_the_checks_it_breaks(grade_step, name):
 def test_mutants_cover_every_step_and_the_known_traps():
     assert len(MUTANTS) >= 15
     assert {m.step for m in MUTANTS.values()} == {1, 2, 3, 4, 5}
-    for trap in ("step2_swapped_5_3", "step5_predict_returns_input", "step4_epochs_10", "step4_default_batch"):
+    for trap in (
+        "step2_swapped_5_3",
+        "step5_predict_returns_input",
+        "step4_epochs_10",
+        "step4_default_batch",
+    ):
         assert trap in MUTANTS
 
 
-def test_a_wrong_step_costs_only_that_step(tmp_path, solution_reports):
+def test_a_wrong_step_costs_only_that_step(tmp_path, zygote):
     """Steps run apart on reference inputs: wrong steps 1, 3 and 5 leave steps 2 and 4 whole."""
-    mixed = {1: MUTANTS["step1_from_zero"], 3: MUTANTS["step3_sgd"], 5: MUTANTS["step5_predict_returns_input"]}
+    mixed = {
+        1: MUTANTS["step1_from_zero"],
+        3: MUTANTS["step3_sgd"],
+        5: MUTANTS["step5_predict_returns_input"],
+    }
     for step in (2, 4):
         mixed[step] = (ROOT / "solutions" / STEP_BY_NUMBER[step].filename).read_text()
-    reports = assess(run_steps(write_submission(tmp_path, mixed)))
+    reports = assess(run_steps(write_submission(tmp_path, mixed), zygote=zygote))
     for report in reports:
         expected = mixed[report.step.number].fails if report.step.number in (1, 3, 5) else set()
         assert failed_ids(report) == expected
@@ -111,12 +120,12 @@ def test_missing_step_file_is_reported(tmp_path):
     assert "step3_compile.py" in report.verdicts[0].message("en")
 
 
-def test_step4_is_deterministic(tmp_path, solution_reports):
+def test_step4_is_deterministic(tmp_path, solution_reports, zygote):
     """The seeded reference fit is bit-identical from one run (and process) to the next."""
     first = solution_reports[3].outcome
     folder = tmp_path
     shutil.copy(ROOT / "solutions" / "step4_train.py", folder)
-    again = run_step(STEP_BY_NUMBER[4], folder, Limits())
+    again = run_step(STEP_BY_NUMBER[4], folder, Limits(), zygote)
     for name, array in first.arrays.items():
         assert np.array_equal(array, again.arrays[name]), name
     assert first.data["loss_curve"] == again.data["loss_curve"]

@@ -1,0 +1,77 @@
+"""A pre-warmed parent for the children that run learner code: it imports TensorFlow once, then
+forks one child per step, so no step pays the 2-3 s import again.
+
+Started by autograder.runner.Zygote with a scrubbed environment; speaks JSON lines:
+    stdin:  {"id": 7, "step": 4, "file": "/abs/step4_train.py", "workdir": "/tmp/x", "limits": {...}}
+    stdout: {"id": 7, "pid": 1234}      when the child has started
+            {"id": 7, "status": 0}      when it has ended (a raw wait status)
+
+Fork is safe here because nothing in this process has started TensorFlow's thread pools yet: it
+only imports. The zygote itself is single-threaded and never runs learner code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sys
+
+os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"})
+
+import keras  # noqa: E402,F401 - the point of the zygote: import once, before any fork
+import numpy  # noqa: E402,F401
+
+from autograder import harness, reference, sandbox  # noqa: E402,F401
+
+
+def _child(request: dict) -> None:
+    """In the forked child: confine, run the step, write the result; never return."""
+    status = 1
+    try:
+        workdir = request["workdir"]
+        sandbox.enter(workdir, request["limits"])
+        out = harness.run(int(request["step"]), harness.Path(request["file"]))
+        out.write(harness.Path(workdir))
+        status = 0
+    except BaseException:  # noqa: BLE001 - the child must not fall back into the zygote loop
+        status = 3
+    finally:
+        os._exit(status)
+
+
+def _reply(message: dict) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def serve() -> None:
+    running: dict[int, int] = {}  # pid -> request id
+    stdin = sys.stdin.fileno()
+    buffer = b""
+    open_input = True
+    while open_input or running:
+        readable, _, _ = select.select([stdin] if open_input else [], [], [], 0.05)
+        if readable:
+            chunk = os.read(stdin, 65536)
+            open_input = bool(chunk)
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(request)
+                running[pid] = request["id"]
+                _reply({"id": request["id"], "pid": pid})
+        while running:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            if pid in running:
+                _reply({"id": running.pop(pid), "status": status})
+
+
+if __name__ == "__main__":
+    _reply({"ready": True})
+    serve()

@@ -1,0 +1,54 @@
+"""The learner's commands, run as learners run them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from autograder.cli import main
+from autograder.steps import STEPS
+
+from answers import write_submission
+from conftest import ROOT
+
+
+def test_check_on_untouched_stubs_reports_zero_of_five_kindly(tmp_path, capsys):
+    folder = write_submission(tmp_path, {})
+    assert main(["check", str(folder), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [s["step"] for s in report["steps"]] == [1, 2, 3, 4, 5]
+    assert report["passed_steps"] == 0 and report["score"] == 0
+    for step in report["steps"]:
+        assert step["passed"] is False and step["score"] == 0 and step["max"] > 0
+        assert step["status"] == "not_done"
+        assert all("아직 풀지 않았습니다" in c["message"] for c in step["checks"])
+    assert report["summary"] == f"5단계 중 0단계 통과 (0/{report['max']}점)"
+
+
+def test_check_on_the_solutions_reports_five_of_five_in_korean_and_english(tmp_path, capsys):
+    for step in STEPS:
+        shutil.copy(ROOT / "solutions" / step.filename, tmp_path)
+    assert main(["check", str(tmp_path), "--hidden"]) == 0
+    assert "5단계 중 5단계 통과" in capsys.readouterr().out
+    assert main(["check", str(tmp_path), "--step", "3", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Compile the model" in out and "1 of 1 steps passed" in out
+
+
+def test_one_step_in_english_says_what_to_do(tmp_path, capsys):
+    folder = write_submission(tmp_path, {})
+    assert main(["check", str(folder), "--step", "1", "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "not done yet" in out and "0 of 1 steps passed" in out and "Try:" in out
+
+
+def test_missing_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope")]) == 2
+    assert "폴더가 없습니다" in capsys.readouterr().err
+
+
+def test_hint_in_both_languages(capsys):
+    assert main(["hint", "4"]) == 0
+    assert "batch_size=1" in capsys.readouterr().out
+    assert main(["hint", "2", "--lang", "en"]) == 0
+    assert "Dense(5)" in capsys.readouterr().out
