@@ -30,7 +30,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 test: install check lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 bench: install
 	$(PY) benchmarks/bench.py
