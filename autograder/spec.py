@@ -22,7 +22,7 @@ BATCH_SIZE = 1
 X_NEW = np.array([11, 12, 13])
 
 # The seed of step 4's reference model and of every run the checks make.
-GRADER_SEED = 0
+GRADER_SEED = 9
 # Step 4 passes when the mean squared error of the trained weights on the data is below this.
 # Calibrated by `python -m autograder.calibrate` (see autograder/calibration.json).
 LOSS_THRESHOLD = 1.0
