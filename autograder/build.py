@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from autograder.course_notebook import NOTEBOOK, notebook_text
 from autograder.steps import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,7 @@ def targets() -> dict[Path, Callable[[], str]]:
     made: dict[Path, Callable[[], str]] = {}
     for step in STEPS:
         made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
+    made[NOTEBOOK] = notebook_text
     return made
 
 

@@ -340,3 +340,48 @@ BROKEN = {
         "ok",
     ),
 }
+
+
+# --- notebooks: the same answers typed into the nbgrader notebook's answer cells -----------------
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+
+
+def solution_answer(step: int) -> Answer:
+    """The reference answer of `step`: each function's `### BEGIN SOLUTION` region in solutions/."""
+    source = (SOLUTIONS / STEP_BY_NUMBER[step].filename).read_text(encoding="utf-8")
+    bodies = {}
+    for function in STEP_BY_NUMBER[step].functions:
+        region = re.search(
+            rf"def {function}\(.*?### BEGIN SOLUTION\n(?P<body>.*?)\n[ ]*### END SOLUTION", source, re.S
+        )
+        assert region, f"no solution region in {function}"
+        bodies[function] = textwrap.dedent(region["body"])
+    return Answer(step, bodies)
+
+
+def fill_cell(source: str, answer: Answer) -> str:
+    """A released answer cell with each function's stub region replaced by the answer's body."""
+    for function, body in answer.bodies.items():
+        pattern = re.compile(
+            rf"(def {function}\(.*?\n)(?P<indent>[ ]+)# YOUR CODE HERE\n[ ]+raise NotImplementedError\(\)",
+            re.S,
+        )
+        match = pattern.search(source)
+        assert match, f"no stub region for {function}"
+        indented = textwrap.indent(textwrap.dedent(body).strip("\n"), match["indent"])
+        source = source[: match.start()] + match[1] + indented + source[match.end() :]
+    return textwrap.dedent(answer.prelude) + source if answer.prelude else source
+
+
+def fill_notebook(path: Path, answers: dict[int, Answer | None]) -> Path:
+    """Type answers into the notebook at `path` (as released) in place; None leaves a step's stub."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        step = int(cell.id[4]) if cell.id.startswith("step") and cell.id.endswith("_answer") else None
+        if step is not None and answers.get(step) is not None:
+            cell.source = fill_cell(cell.source, answers[step])
+    nbformat.write(nb, path)
+    return path

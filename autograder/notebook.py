@@ -1,0 +1,177 @@
+"""The nbgrader notebook's test cells: judge one check of the shared check library in the notebook's kernel.
+
+    from autograder.notebook import assert_check
+
+    assert_check("step2.dense_units", globals())
+
+Each test cell judges one check. The step's functions run once per step on the grader's reference
+inputs (harness.run_namespace, the same export the child-process grader makes), so a wrong step 1
+costs only step 1, and the step's other test cells reuse that result. Nothing here may reach stderr:
+nbgrader scores a test cell that wrote anything there as zero, even when its check passed.
+
+Honest limit: this runs in the learner's own kernel, so a determined learner can tamper with it.
+`keras-course check` (child process, verdicts computed outside learner code) is the tamper-proof grader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Mapping
+from types import SimpleNamespace
+from typing import Any
+
+from autograder import harness
+from autograder.checks import Check, Verdict, all_checks, judge
+from autograder.runner import Outcome, outcome_from_export
+from autograder.steps import STEP_BY_NUMBER
+
+# TensorFlow logs to stderr when it is imported; these must be set before that import.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+class CheckNotInstalled(LookupError):
+    """A test cell names a check this installation does not have (e.g. hidden checks left out)."""
+
+
+# step -> (what the result depends on, the result). One entry per step: the latest functions.
+_CACHE: dict[int, tuple[tuple[object, ...], Outcome]] = {}
+
+
+def find_check(check_id: str) -> Check:
+    """The check named `check_id`; a missing one fails loudly, so a hidden cell never passes by default."""
+    for check in all_checks(include_hidden=True):
+        if check.id == check_id:
+            return check
+    raise CheckNotInstalled(
+        f"검사 {check_id!r}이(가) 이 설치에 없습니다. 숨은 검사라면 autograder/hidden_checks.py가 "
+        "설치되지 않은 것입니다: 강사용 설치로 채점하세요.\n"
+        f"Check {check_id!r} is not installed here. If it is a hidden check, "
+        "autograder/hidden_checks.py is missing from this installation: grade with the instructor's install."
+    )
+
+
+def _fingerprint(step: int, namespace: Mapping[str, Any]) -> tuple[object, ...]:
+    """The step's functions and the notebook globals they name (a helper, a constant, an import).
+
+    Objects, not their source: re-running a cell after editing a helper the function calls makes new
+    objects, while its own source is unchanged. Holding the objects keeps their ids from being reused.
+    """
+    parts: list[object] = []
+    for name in STEP_BY_NUMBER[step].functions:
+        function = namespace.get(name)
+        parts.append(function)
+        code = getattr(function, "__code__", None)
+        if code is not None:
+            parts.extend(namespace.get(used) for used in code.co_names if used in namespace)
+    return tuple(parts)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+@contextlib.contextmanager
+def _fd_silenced(fd: int) -> Iterator[None]:
+    """Point a file descriptor at /dev/null: TensorFlow's C++ logs bypass sys.stderr."""
+    try:
+        saved = os.dup(fd)
+    except OSError:  # no such descriptor (e.g. a detached process): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[io.StringIO]:
+    """Swallow prints, warnings (Keras's `input_dim` UserWarning), logging and C-level stderr."""
+    sink = io.StringIO()
+    previous_disable = logging.root.manager.disable
+    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
+        warnings.simplefilter("ignore")
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        stack.enter_context(_fd_silenced(2))
+        stack.enter_context(contextlib.redirect_stdout(sink))
+        stack.enter_context(contextlib.redirect_stderr(sink))
+        logging.disable(logging.CRITICAL)
+        try:
+            yield sink
+        finally:
+            logging.disable(previous_disable)
+
+
+def _with_timeouts(outcome: Outcome) -> Outcome:
+    """A KeyboardInterrupt in a learner's function is nbgrader's cell timeout (or the Stop button)."""
+    for name, call in outcome.calls.items():
+        if (call.get("error") or {}).get("type") == "KeyboardInterrupt":
+            outcome.calls[name] = {"status": "timeout", "error": {"seconds": round(outcome.seconds)}}
+    return outcome
+
+
+def _run(step: int, namespace: Mapping[str, Any]) -> Outcome:
+    names = STEP_BY_NUMBER[step].functions
+    functions = {name: namespace[name] for name in names if name in namespace}
+    # The harness points error messages at lines of this "file": the cell that defined the function.
+    codes = [f.__code__ for f in functions.values() if hasattr(f, "__code__")]
+    source = codes[0].co_filename if codes else "<notebook>"
+    started = time.perf_counter()
+    export = harness.run_namespace(step, SimpleNamespace(**functions), source)
+    return _with_timeouts(outcome_from_export(step, export, time.perf_counter() - started))
+
+
+def step_outcome(step: int, namespace: Mapping[str, Any]) -> Outcome:
+    """What the step's functions in `namespace` return on the reference inputs; cached per step."""
+    key = _fingerprint(step, namespace)
+    cached = _CACHE.get(step)
+    if cached is not None and _same(cached[0], key):
+        return cached[1]
+    with quiet():
+        outcome = _run(step, namespace)
+    _CACHE[step] = (key, outcome)
+    return outcome
+
+
+def _text(verdict: Verdict, lang: str) -> str:
+    return f"[{verdict.check.id}] {verdict.check.title[lang]}\n{verdict.message(lang)}"
+
+
+def failure_message(verdict: Verdict) -> str:
+    """Korean first, then English: what was expected, what was found, what to try."""
+    return f"\n{_text(verdict, 'ko')}\n\n{_text(verdict, 'en')}"
+
+
+def assert_check(check_id: str, namespace: Mapping[str, Any] | None = None) -> None:
+    """Pass quietly (one line on stdout) or raise AssertionError saying why, in Korean and English.
+
+    Returns None on purpose: a value on a test cell's last line would be read by nbgrader as partial credit.
+    """
+    __tracebackhide__ = True  # IPython: show the learner the message, not this module's frames
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    check = find_check(check_id)
+    outcome = step_outcome(check.step, namespace)
+    with quiet():  # judging nan or inf weights can warn (numpy overflow)
+        verdict = judge(check, outcome)
+    if not verdict.passed:
+        raise AssertionError(failure_message(verdict))
+    print(f"✓ [{check.id}] {check.title['ko']} / {check.title['en']}")
+
+
+def clear_cache() -> None:
+    """Forget every step's result (tests; a learner never needs it)."""
+    _CACHE.clear()

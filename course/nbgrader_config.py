@@ -1,0 +1,79 @@
+"""nbgrader configuration of the keras-course course. Run instructor commands from this folder:
+
+    nbgrader db student import students.csv
+    nbgrader generate_assignment keras01
+    nbgrader release_assignment keras01
+    nbgrader collect keras01 && nbgrader autograde keras01
+    nbgrader generate_feedback keras01 && nbgrader export
+
+Paths and limits come from environment variables, with defaults that work in this folder:
+KERAS_COURSE_ID, KERAS_COURSE_DB (an SQLAlchemy URL), KERAS_COURSE_EXCHANGE,
+KERAS_COURSE_CELL_TIMEOUT (seconds per cell), KERAS_COURSE_GRADER_PATH (a folder holding the full
+`autograder` package, hidden checks included, when the Python running nbgrader does not have it).
+"""
+
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - traitlets defines get_config() when it loads this file
+
+HERE = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = os.environ.get("KERAS_COURSE_ID", "keras-course")
+c.CourseDirectory.root = str(HERE)
+c.CourseDirectory.db_url = os.environ.get("KERAS_COURSE_DB", f"sqlite:///{HERE / 'gradebook.db'}")
+# nbgrader's own default, /srv/nbgrader/exchange, needs root to create; a shared JupyterHub sets this.
+c.Exchange.root = os.environ.get("KERAS_COURSE_EXCHANGE", str(HERE / "exchange"))
+
+# Step 4 trains for 4-8 s on an idle core; a busy grading machine needs a wide margin. A test cell
+# that runs longer is interrupted (an endless loop costs only its step) and scores zero.
+c.Execute.timeout = int(os.environ.get("KERAS_COURSE_CELL_TIMEOUT", "60"))
+c.Execute.startup_timeout = 120  # the kernel imports TensorFlow in the setup cell, not at start-up
+c.Execute.shutdown_kernel = "immediate"  # saves 1-3 s a notebook
+
+# Grade only students in the gradebook (`nbgrader db student import students.csv`).
+c.Autograde.create_student = False
+# Test cells a learner deleted are put back from the gradebook before grading.
+c.OverwriteCells.add_missing_cells = True
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+
+# nbgrader runs `alembic` from PATH when it creates the gradebook; without an activated virtualenv
+# that fails half-way and leaves a gradebook with no version table. Use the one beside this Python.
+if shutil.which("alembic") is None:
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+def _grader_path() -> str | None:
+    """Where the full `autograder` package (hidden checks included) lives, if not importable already."""
+    explicit = os.environ.get("KERAS_COURSE_GRADER_PATH")
+    if explicit:
+        return explicit
+    repository = HERE.parent  # this folder inside the keras-course repository
+    return str(repository) if (repository / "autograder" / "hidden_checks.py").is_file() else None
+
+
+def _put_first_on_pythonpath(path: str) -> None:
+    """The grading kernels inherit this process's environment; this folder is never released."""
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != path]
+    os.environ["PYTHONPATH"] = os.pathsep.join([path, *rest])
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+GRADER_PATH = _grader_path()
+if GRADER_PATH:
+    _put_first_on_pythonpath(GRADER_PATH)
+if (
+    importlib.util.find_spec("autograder") is None
+    or importlib.util.find_spec("autograder.hidden_checks") is None
+):
+    # A missing module fails each hidden test cell, and nbgrader still exits 0: say so on every command.
+    print(
+        "keras-course: the hidden checks (autograder.hidden_checks) are not importable here; every "
+        "hidden test cell will score zero. Install keras-course or set KERAS_COURSE_GRADER_PATH.",
+        file=sys.stderr,
+    )
