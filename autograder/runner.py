@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,6 +41,12 @@ class Limits:
     memory_bytes: int = 4 << 30  # address space on top of what the pre-warmed zygote has mapped
     file_bytes: int = 64 << 20
     open_files: int = 256
+    processes: int = 256  # tasks (threads included) of the child's user id
+
+
+# As root, each concurrent child runs under its own otherwise unused user id: the process limit then
+# binds per child, a fork bomb cannot starve its neighbours, and a sweep kills whatever it leaves.
+FIRST_CHILD_UID = 61000
 
 
 @dataclass
@@ -131,6 +138,9 @@ class Zygote:
         self._ids = itertools.count()
         self._replies: dict[int, queue.Queue] = {}
         self._ready: queue.Queue = queue.Queue()
+        self._uids: queue.Queue = queue.Queue()
+        for slot in range(64):
+            self._uids.put(FIRST_CHILD_UID + slot)
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.get(timeout=self.START_TIMEOUT):
             raise ZygoteLost("the zygote process did not start")
@@ -154,10 +164,28 @@ class Zygote:
 
     def run(self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float) -> int | None:
         """Run one step in a forked child: its raw wait status, or None when it ran out of time."""
+        uid = self._uids.get() if os.geteuid() == 0 else None
+        try:
+            return self._run(step, learner_file, workdir, limits, timeout, uid)
+        finally:
+            if uid is not None:
+                self._uids.put(uid)
+
+    def _run(
+        self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float, uid: int | None
+    ) -> int | None:
+        if uid is not None:
+            os.chown(workdir, uid, uid)
         request_id = next(self._ids)
         replies: queue.Queue = queue.Queue()
         self._replies[request_id] = replies
-        request = {"id": request_id, "step": step, "file": str(learner_file), "workdir": str(workdir)}
+        request = {
+            "id": request_id,
+            "step": step,
+            "file": str(learner_file),
+            "workdir": str(workdir),
+            "uid": uid,
+        }
         request["limits"] = dataclasses.asdict(limits)
         with self._write_lock:
             self._process.stdin.write((json.dumps(request) + "\n").encode())
@@ -200,7 +228,11 @@ def run_step(step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"keras-course-step{step.number}-") as tmp:
         workdir = Path(tmp)
-        status = zygote.run(step.number, learner_file.resolve(), workdir, limits, timeout)
+        # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
+        copy = workdir / step.filename
+        shutil.copyfile(learner_file, copy)
+        copy.chmod(0o644)
+        status = zygote.run(step.number, copy, workdir, limits, timeout)
         seconds = time.perf_counter() - started
         if status is None:
             return Outcome(step.number, "timeout", error={"seconds": timeout}, seconds=seconds)

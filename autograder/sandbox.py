@@ -3,6 +3,7 @@ environment and resource limits. Called in a freshly forked child (see autograde
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 from typing import Any
@@ -37,8 +38,11 @@ def environment(workdir: str) -> dict[str, str]:
     }
 
 
-def enter(workdir: str, limits: dict[str, Any]) -> None:
+def enter(workdir: str, limits: dict[str, Any], uid: int | None = None) -> None:
+    """Confine this (forked) process. As root with a `uid`, also drop to that unprivileged user id,
+    which makes the process limit count and leaves the grades and other files unwritable."""
     os.setsid()  # its own process group: the parent kills it as a whole
+    os.umask(0o077)
     log = os.open(os.path.join(workdir, "child.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -53,3 +57,41 @@ def enter(workdir: str, limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"], limits["open_files"]))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # Counts the tasks (threads too) of the real user id; TensorFlow starts a few dozen threads.
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+    if uid is not None and os.geteuid() == 0:
+        _become(uid)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+_PR_SET_KEEPCAPS = 8
+_CAPABILITY_VERSION_3 = 0x20080522
+_CAP_DAC_READ_SEARCH = 2
+
+
+def _become(uid: int) -> None:
+    """Switch to `uid`, keeping only the right to read files (CAP_DAC_READ_SEARCH).
+
+    Python's own library may sit under a directory only root can enter (here /root/.pyenv), and
+    learner code imports modules lazily; reading stays allowed, writing and signalling others do not,
+    and the process limit binds (it never does for uid 0).
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    data = (_CapData * 2)()
+    data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
+    libc.capset(ctypes.byref(_CapHeader(_CAPABILITY_VERSION_3, 0)), data)  # best effort

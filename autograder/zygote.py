@@ -30,7 +30,7 @@ def _child(request: dict) -> None:
     status = 1
     try:
         workdir = request["workdir"]
-        sandbox.enter(workdir, request["limits"])
+        sandbox.enter(workdir, request["limits"], request.get("uid"))
         out = harness.run(int(request["step"]), harness.Path(request["file"]))
         out.write(harness.Path(workdir))
         status = 0
@@ -45,8 +45,22 @@ def _reply(message: dict) -> None:
     sys.stdout.flush()
 
 
+def _sweep(uid: int | None) -> None:
+    """Kill every process left running under a child's user id (escaped grandchildren included)."""
+    if uid is None or os.geteuid() != 0:
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setuid(uid)
+            os.kill(-1, 9)  # every process this uid may signal, except the caller itself
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
 def serve() -> None:
-    running: dict[int, int] = {}  # pid -> request id
+    running: dict[int, dict] = {}  # pid -> request
     stdin = sys.stdin.fileno()
     buffer = b""
     open_input = True
@@ -62,14 +76,16 @@ def serve() -> None:
                 pid = os.fork()
                 if pid == 0:
                     _child(request)
-                running[pid] = request["id"]
+                running[pid] = request
                 _reply({"id": request["id"], "pid": pid})
         while running:
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 break
             if pid in running:
-                _reply({"id": running.pop(pid), "status": status})
+                request = running.pop(pid)
+                _sweep(request.get("uid"))
+                _reply({"id": request["id"], "status": status})
 
 
 if __name__ == "__main__":
