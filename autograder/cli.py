@@ -45,6 +45,12 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in reports) else 1
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from autograder.grade_cli import grade_command
+
+    return grade_command(args)
+
+
 def _hint(args: argparse.Namespace) -> int:
     step = STEP_BY_NUMBER[args.step]
     print(MESSAGES["hint"][args.lang].format(n=step.number, title=step.title[args.lang]))
@@ -66,6 +72,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", type=int, default=None, help="steps run in parallel (default: cores)")
     check.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
     check.set_defaults(run=_check)
+
+    grade = sub.add_parser("grade", parents=[lang], help="grade a class of submissions (instructors)")
+    grade.add_argument("submissions", type=Path, help="one folder per student, or an nbgrader course")
+    grade.add_argument("--out", type=Path, required=True, help="where grades.csv, grades.json, feedback/ go")
+    grade.add_argument("--workers", type=int, default=None, help="steps run in parallel (default: cores)")
+    grade.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
+    grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    grade.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR", help="also write into this gradebook")
+    grade.set_defaults(run=_grade)
 
     hint = sub.add_parser("hint", parents=[lang], help="print the hint of a step")
     hint.add_argument("step", type=int, choices=sorted(STEP_BY_NUMBER))

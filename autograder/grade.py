@@ -1,0 +1,247 @@
+"""`keras-course grade`: a whole class graded in sandboxed children, with grades written as it goes.
+
+Every step of every submission runs in its own child forked from one pre-warmed zygote, several at a
+time; each verdict is computed here from the plain data the children export. A student's grades are
+written (atomically) as soon as their five steps are judged, so an interrupted run keeps them, and a
+rerun skips submissions whose content and grader are unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.checks import all_checks
+from autograder.files import atomic_write
+from autograder.report import StepReport, assess
+from autograder.runner import Limits, Outcome, Zygote, run_step
+from autograder.steps import STEPS
+from autograder.submissions import InvalidSubmission, Submission, discover, notebook_to_steps
+
+# Statuses meaning the grader could not run a step (as opposed to the learner's code being wrong).
+NOT_RUN = {"missing_file", "timeout", "crashed"}
+REASONS = {
+    "missing_file": {"ko": "파일 없음", "en": "file missing"},
+    "timeout": {"ko": "시간 초과", "en": "timed out"},
+    "crashed": {"ko": "결과 없이 종료", "en": "ended without a result"},
+    "syntax_error": {"ko": "문법 오류", "en": "syntax error"},
+    "import_error": {"ko": "불러오기 오류", "en": "error while loading"},
+    "unreadable": {"ko": "돌려준 값을 읽을 수 없음", "en": "returned value unreadable"},
+    "not_done": {"ko": "풀지 않음", "en": "not done"},
+}
+
+
+def grader_version() -> str:
+    """A hash of the code that decides grades: a change to it regrades every submission."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in ("spec.py", "checks.py", "hidden_checks.py", "harness.py", "reference.py", "submissions.py"):
+        path = here / name
+        digest.update(name.encode() + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class StudentResult:
+    student: str
+    status: str  # graded | failed
+    steps: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    reasons: list[str] = field(default_factory=list)
+    hash: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps,
+            "total": self.total,
+            "status": self.status,
+            "reasons": self.reasons,
+            "hash": self.hash,
+        }
+
+
+def _reasons(reports: list[StepReport], lang: str) -> list[str]:
+    reasons = []
+    for report in reports:
+        status = report.outcome.status
+        failed_calls = [c for c in report.outcome.calls.values() if c.get("status") == "error"]
+        if status in REASONS:
+            detail = REASONS[status][lang]
+            error = report.outcome.error or {}
+            if status == "timeout":
+                detail += f" ({error.get('seconds')} s)"
+            elif error.get("type"):
+                detail += f" ({error['type']}: {str(error.get('message', ''))[:120]})"
+            reasons.append(f"step {report.step.number}: {detail}")
+        elif failed_calls:
+            error = failed_calls[0].get("error", {})
+            reasons.append(
+                f"step {report.step.number}: {error.get('type')}: {str(error.get('message'))[:120]}"
+            )
+    return reasons
+
+
+class Gradebook:
+    """OUT/grades.json and OUT/grades.csv, rewritten atomically after every student."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+        self.path = out / "grades.json"
+        self.data: dict[str, Any] = {"steps": {}, "students": {}}
+        if self.path.exists():
+            try:
+                self.data = json.loads(self.path.read_text(encoding="utf-8"))
+            except ValueError:
+                pass  # a damaged file is rebuilt from this run
+        self.data["steps"] = {
+            str(step.number): sum(c.points for c in all_checks() if c.step == step.number) for step in STEPS
+        }
+        self.data["grader"] = grader_version()
+
+    def fingerprint(self, submission: Submission) -> str:
+        """The submission's content and the grader's version: when both are unchanged, so is the grade."""
+        return hashlib.sha256(f"{submission.content_hash()}:{self.data['grader']}".encode()).hexdigest()
+
+    def stored(self, student: str) -> StudentResult:
+        row = self.data["students"][student]
+        return StudentResult(student, row["status"], row["steps"], row["total"], row["reasons"], row["hash"])
+
+    def unchanged(self, student: str, fingerprint: str) -> bool:
+        return self.data.get("students", {}).get(student, {}).get("hash") == fingerprint
+
+    def record(self, result: StudentResult) -> None:
+        with self.lock:
+            self.data.setdefault("students", {})[result.student] = result.as_json()
+            self.data["students"] = dict(sorted(self.data["students"].items()))
+            atomic_write(self.path, json.dumps(self.data, indent=1, ensure_ascii=False) + "\n")
+            atomic_write(self.out / "grades.csv", self.csv())
+
+    def csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["student", *(f"step{s.number}" for s in STEPS), "total", "status"])
+        for student, row in self.data["students"].items():
+            steps = [row["steps"].get(str(s.number), 0) for s in STEPS]
+            writer.writerow([student, *steps, row["total"], row["status"]])
+        return buffer.getvalue()
+
+
+class LazyZygote:
+    """One zygote for the whole run, started only when a step must really run (not on a rerun
+    where every submission is unchanged)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._zygote: Zygote | None = None
+
+    def get(self) -> Zygote:
+        with self._lock:
+            if self._zygote is None:
+                self._zygote = Zygote()
+            return self._zygote
+
+    def __enter__(self) -> LazyZygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+
+
+@dataclass
+class GradeRun:
+    """Everything one `grade` invocation decides, for the summary and the exit status."""
+
+    results: list[StudentResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[StudentResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
+    not_run = [r for r in reports if r.outcome.status in NOT_RUN]
+    return StudentResult(
+        student=submission.student,
+        status="failed" if not_run else "graded",
+        steps={str(r.step.number): r.score for r in reports},
+        total=sum(r.score for r in reports),
+        reasons=_reasons(reports, lang),
+        hash=content_hash,
+    )
+
+
+def grade_class(
+    submissions_root: Path,
+    out: Path,
+    workers: int | None = None,
+    timeout: float | None = None,
+    lang: str = "ko",
+    force: bool = False,
+    on_student: Callable[[StudentResult | None], None] | None = None,
+) -> GradeRun:
+    """Grade every submission under `submissions_root` into `out`; see the module docstring."""
+    from autograder import feedback  # matplotlib: only when there is something to plot
+
+    out.mkdir(parents=True, exist_ok=True)
+    book = Gradebook(out)
+    run = GradeRun()
+    limits = Limits(timeout=timeout)
+    checks = all_checks()
+    workers = workers or os.cpu_count() or 1
+    zygote = LazyZygote()
+    with tempfile.TemporaryDirectory(prefix="keras-course-grade-") as tmp, zygote:
+        with ThreadPoolExecutor(max_workers=workers) as steps_pool, ThreadPoolExecutor(workers) as students:
+
+            def grade_one(submission: Submission) -> None:
+                content_hash = book.fingerprint(submission)
+                if not force and book.unchanged(submission.student, content_hash):
+                    run.skipped.append(submission.student)
+                    run.results.append(book.stored(submission.student))
+                    on_student and on_student(None)
+                    return
+                try:
+                    folder = _step_folder(submission, Path(tmp) / submission.student)
+                except InvalidSubmission as exc:
+                    result = StudentResult(submission.student, "failed", {}, 0, [str(exc)], content_hash)
+                    result.steps = {str(s.number): 0 for s in STEPS}
+                    reports: list[StepReport] = []
+                else:
+                    # Step 4 first: the longest job should not start last.
+                    order = sorted(STEPS, key=lambda s: -s.time_limit)
+                    futures: dict[int, Future[Outcome]] = {
+                        s.number: steps_pool.submit(run_step, s, folder, limits, zygote.get()) for s in order
+                    }
+                    outcomes = [futures[s.number].result() for s in STEPS]
+                    reports = assess(outcomes, checks)
+                    result = _result(submission, content_hash, reports, lang)
+                maximum = sum(book.data["steps"].values())
+                feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
+                book.record(result)
+                run.results.append(result)
+                on_student and on_student(result)
+
+            list(students.map(grade_one, discover(submissions_root)))
+    run.results.sort(key=lambda r: r.student)
+    return run
+
+
+def _step_folder(submission: Submission, scratch: Path) -> Path:
+    if not submission.is_notebook:
+        if not submission.files():
+            raise InvalidSubmission("no step files (step1_data.py … step5_evaluate.py) and no notebook found")
+        return submission.path
+    notebook_to_steps(submission.path, scratch)
+    return scratch

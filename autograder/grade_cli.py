@@ -1,0 +1,83 @@
+"""The instructor's `keras-course grade`: progress while it runs, a summary table at the end."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from autograder.grade import GradeRun, StudentResult, grade_class
+from autograder.steps import STEPS
+from autograder.submissions import discover
+
+TEXT = {
+    "ko": {
+        "grading": "채점 중",
+        "none": "제출물이 없습니다: {path}",
+        "summary": "{graded}명 채점, {failed}명 실패, {skipped}명은 바뀌지 않아 건너뜀 → {out}",
+        "student": "학생",
+        "total": "합계",
+        "status": "상태",
+    },
+    "en": {
+        "grading": "grading",
+        "none": "no submissions in {path}",
+        "summary": "{graded} graded, {failed} failed, {skipped} unchanged and skipped → {out}",
+        "student": "student",
+        "total": "total",
+        "status": "status",
+    },
+}
+
+
+def summary_table(run: GradeRun, lang: str) -> Table:
+    text = TEXT[lang]
+    table = Table(show_lines=False)
+    table.add_column(text["student"])
+    for step in STEPS:
+        table.add_column(f"{step.number}", justify="right")
+    table.add_column(text["total"], justify="right")
+    table.add_column(text["status"])
+    for result in run.results:
+        steps = [str(result.steps.get(str(s.number), 0)) for s in STEPS]
+        reason = f" ({result.reasons[0]})" if result.status == "failed" and result.reasons else ""
+        status = Text(result.status + reason, style="red" if result.status == "failed" else "")
+        table.add_row(Text(result.student), *steps, str(result.total), status)
+    return table
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    text = TEXT[args.lang]
+    if not args.submissions.is_dir() or not discover(args.submissions):
+        print(text["none"].format(path=args.submissions), file=sys.stderr)
+        return 2
+    console = Console(stderr=True)
+    total = len(discover(args.submissions))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(text["grading"], total=total)
+
+        def advance(result: StudentResult | None) -> None:
+            progress.advance(task)
+
+        run = grade_class(
+            args.submissions, args.out, args.workers, args.timeout, args.lang, args.force, on_student=advance
+        )
+    if args.nbgrader:
+        from autograder.nbgrader_sync import write_gradebook
+
+        write_gradebook(args.nbgrader, args.out)
+    console.print(summary_table(run, args.lang))
+    console.print(
+        text["summary"].format(
+            graded=len(run.results) - len(run.failed),
+            failed=len(run.failed),
+            skipped=len(run.skipped),
+            out=args.out,
+        )
+    )
+    return 1 if run.failed else 0
