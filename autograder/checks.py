@@ -411,6 +411,28 @@ def _step3_optimizer(o: Outcome) -> Finding:
 # --- step 4: train -----------------------------------------------------------------------------
 
 
+def history_problem(o: Outcome) -> Text | None:
+    """Why the returned History does not describe a real fit of the given model, or None.
+
+    A History is genuine when it belongs to the model the check passed in and the optimizer really
+    made the updates it reports (epochs x steps): a hand-made History cannot pass.
+    """
+    returned = o.calls["train_model"].get("returned", "?")
+    if not o.data.get("is_history"):
+        return found(f"History가 아닌 {returned}", f"{returned}, not a History")
+    if not o.data.get("history_of_given_model"):
+        return found("받은 모델이 아닌 다른 모델의 History", "the History of another model")
+    params, updates = o.data.get("params", {}), o.data.get("optimizer_steps")
+    epochs, steps = params.get("epochs"), params.get("steps")
+    claimed = epochs * steps if isinstance(epochs, int) and isinstance(steps, int) else None
+    if claimed != updates:
+        return found(
+            f"History는 {claimed}번 갱신이라고 하지만 옵티마이저는 {updates}번 갱신했습니다",
+            f"the History reports {claimed} updates but the optimizer made {updates}",
+        )
+    return None
+
+
 @check(
     "step4.history",
     needs="train_model",
@@ -426,12 +448,8 @@ def _step3_optimizer(o: Outcome) -> Finding:
     ),
 )
 def _step4_history(o: Outcome) -> Finding:
-    returned = o.calls["train_model"].get("returned", "?")
-    if not o.data.get("is_history"):
-        return Finding(False, found(f"History가 아닌 {returned}", f"{returned}, not a History"))
-    if not o.data.get("history_of_given_model"):
-        return Finding(False, found("다른 모델의 History", "the History of another model"))
-    return Finding(True, found("History"))
+    problem = history_problem(o)
+    return Finding(problem is None, problem or found("History"))
 
 
 @check(
@@ -445,6 +463,8 @@ def _step4_history(o: Outcome) -> Finding:
     ),
 )
 def _step4_epochs(o: Outcome) -> Finding:
+    if problem := history_problem(o):
+        return Finding(False, problem)
     epochs, curve = o.data.get("params", {}).get("epochs"), o.data.get("loss_curve", [])
     ok = epochs == spec.EPOCHS and len(curve) == spec.EPOCHS
     return Finding(ok, found(f"epochs={epochs}"))
@@ -466,6 +486,8 @@ def _step4_epochs(o: Outcome) -> Finding:
     ),
 )
 def _step4_batch_size(o: Outcome) -> Finding:
+    if problem := history_problem(o):
+        return Finding(False, problem)
     steps = o.data.get("params", {}).get("steps")
     batch = f"≈ {math.ceil(spec.DATA.size / steps)}" if isinstance(steps, int) and steps > 0 else "?"
     return Finding(

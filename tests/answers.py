@@ -258,11 +258,13 @@ MUTANTS = {
     # step 4
     "step4_epochs_10": wrong(
         4,
-        {"step4.epochs", "step4.optimizer_steps"},
+        {"step4.epochs", "step4.optimizer_steps", "step4.final_loss"},
         train_model="return model.fit(x, y, epochs=10, batch_size=1)",
     ),
     "step4_default_batch": wrong(
-        4, {"step4.batch_size", "step4.optimizer_steps"}, train_model="return model.fit(x, y, epochs=100)"
+        4,
+        {"step4.batch_size", "step4.optimizer_steps", "step4.final_loss"},
+        train_model="return model.fit(x, y, epochs=100)",
     ),
     "step4_sgd_nan": wrong(
         4,
@@ -282,7 +284,14 @@ MUTANTS = {
     ),
     "step4_fake_history": wrong(
         4,
-        {"step4.optimizer_steps", "step4.final_loss"},
+        {
+            "step4.history",
+            "step4.epochs",
+            "step4.batch_size",
+            "step4.optimizer_steps",
+            "step4.loss_decreases",
+            "step4.final_loss",
+        },
         prelude="import keras\n",
         train_model="""
             history = keras.callbacks.History()

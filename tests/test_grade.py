@@ -1,0 +1,191 @@
+"""`keras-course grade` on a real class mixing honest work, one mistake per step, and attacks.
+
+Every attack must score zero on the step it attacks with a readable reason, while every other step
+and student gets exactly the points its answers earn alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder.checks import all_checks
+from autograder.grade import grade_class
+from autograder.steps import STEPS
+
+from answers import MUTANTS, Answer, write_submission
+from conftest import ROOT
+
+MAX = {step.number: sum(c.points for c in all_checks() if c.step == step.number) for step in STEPS}
+SOLUTIONS = {step.number: (ROOT / "solutions" / step.filename).read_text() for step in STEPS}
+ONE_MISTAKE_PER_STEP = [
+    "step1_from_zero",
+    "step2_swapped_5_3",
+    "step3_sgd",
+    "step4_epochs_10",
+    "step5_predict_returns_input",
+]
+
+
+def attack(step: int, prelude: str = "", **bodies: str) -> Answer:
+    return Answer(step, bodies, textwrap.dedent(prelude))
+
+
+def attackers(out: Path) -> dict[str, dict[int, Answer]]:
+    return {
+        "attacker_a": {
+            1: attack(
+                1, "import builtins\nbuiltins.isinstance = lambda *a: True\n", make_data='return "x", "y"'
+            ),
+            2: attack(
+                2,
+                """
+                import numpy
+                numpy.allclose = lambda *a, **k: True
+                keras.Model.count_params = lambda self: 32
+                class FakeModel:
+                    layers = []
+                    def count_params(self):
+                        return 32
+                """,
+                build_model="return FakeModel()",
+            ),
+            3: attack(3, "import sys\nsys.exit(0)\n", compile_model="return model"),
+            4: MUTANTS["step4_fake_history"],
+            5: attack(
+                5, "import os\nos._exit(0)\n", evaluate_model="return 0.0, 0.0", predict="return x_new"
+            ),
+        },
+        "attacker_b": {
+            1: attack(1, make_data="while True:\n    pass"),
+            2: attack(2, "import numpy\nhoard = numpy.ones(30 * 2**30 // 8)\n", build_model="return None"),
+            3: attack(
+                3,
+                "import os\n",
+                compile_model="while True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+            ),
+            4: attack(
+                4,
+                train_model=f"""
+                    with open({str(out / "grades.csv")!r}, "w") as grades:
+                        grades.write("attacker_b,99,99,99,99,99,495,graded\\n")
+                    return model.fit(x, y, epochs=100, batch_size=1)
+                """,
+            ),
+            5: attack(
+                5,
+                "print('5 of 5 steps passed (25/25 points)')\n",
+                evaluate_model="print('✓ all checks passed')\nreturn None",
+                predict="return None",
+            ),
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    out = tmp_path_factory.mktemp("grades") / "out"
+    honest = write_submission(root / "honest", SOLUTIONS)
+    # Files that would break everything if they were imported instead of the real libraries.
+    (honest / "keras.py").write_text("raise SystemExit('fake keras')\n")
+    (honest / "numpy.py").write_text("raise SystemExit('fake numpy')\n")
+    write_submission(root / "one_mistake_each", {MUTANTS[n].step: MUTANTS[n] for n in ONE_MISTAKE_PER_STEP})
+    for name, answers in attackers(out).items():
+        write_submission(root / name, answers)
+    (root / "notebook").mkdir()
+    shutil.copy(ROOT / "course" / "source" / "keras01" / "keras01.ipynb", root / "notebook")
+    (root / "broken_notebook").mkdir()
+    (root / "broken_notebook" / "keras01.ipynb").write_text('{"cells": [')
+    (root / "empty").mkdir()
+    run = grade_class(root, out, workers=2, timeout=45, lang="en")
+    return root, out, run
+
+
+def expected_points() -> dict[str, dict[int, int]]:
+    mistakes = {MUTANTS[n].step: len(MUTANTS[n].fails) for n in ONE_MISTAKE_PER_STEP}
+    zero = {s: 0 for s in MAX}
+    return {
+        "honest": dict(MAX),
+        "notebook": dict(MAX),
+        "one_mistake_each": {s: MAX[s] - mistakes[s] for s in MAX},
+        "attacker_a": zero,
+        "attacker_b": zero,
+        "broken_notebook": zero,
+        "empty": zero,
+    }
+
+
+def test_every_student_gets_exactly_the_points_their_answers_earn(graded):
+    _, out, run = graded
+    grades = json.loads((out / "grades.json").read_text())
+    assert grades["steps"] == {str(s): m for s, m in MAX.items()}
+    for student, points in expected_points().items():
+        row = grades["students"][student]
+        assert row["steps"] == {str(s): p for s, p in points.items()}, (student, row)
+        assert row["total"] == sum(points.values())
+
+
+def test_each_attack_fails_with_a_readable_reason(graded):
+    _, out, _ = graded
+    reasons = {
+        s: json.loads((out / "grades.json").read_text())["students"][s]["reasons"]
+        for s in ("attacker_a", "attacker_b")
+    }
+    a, b = "\n".join(reasons["attacker_a"]), "\n".join(reasons["attacker_b"])
+    assert "step 3: error while loading (SystemExit" in a
+    assert "step 5: ended without a result" in a
+    assert "step 1: timed out (45 s)" in b
+    assert "step 2: error while loading (MemoryError" in b
+    assert "step 3:" in b  # the fork bomb: stopped by the process limit or the time limit
+    assert "step 4: PermissionError" in b
+    feedback = (out / "feedback" / "attacker_a" / "feedback.md").read_text()
+    assert "the History reports 1000 updates but the optimizer made 0" in feedback
+
+
+def test_grades_file_was_not_overwritten_by_the_attacker(graded):
+    _, out, _ = graded
+    rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert set(rows) == set(expected_points())
+    assert rows["attacker_b"]["total"] == "0"
+    assert rows["honest"]["total"] == str(sum(MAX.values()))
+
+
+def test_status_says_which_submissions_could_not_run(graded):
+    _, out, run = graded
+    statuses = {r.student: r.status for r in run.results}
+    assert statuses["honest"] == statuses["notebook"] == statuses["one_mistake_each"] == "graded"
+    for student in ("attacker_a", "attacker_b", "broken_notebook", "empty"):
+        assert statuses[student] == "failed", student
+    grades = json.loads((out / "grades.json").read_text())["students"]
+    assert "not a readable notebook" in grades["broken_notebook"]["reasons"][0]
+    assert "no step files" in grades["empty"]["reasons"][0]
+
+
+def test_feedback_per_student_with_loss_curve_and_no_hidden_check_code(graded):
+    _, out, _ = graded
+    hidden_code = [
+        line.strip()
+        for line in (ROOT / "autograder" / "hidden_checks.py").read_text().splitlines()
+        if line.strip().startswith(("def ", "return Finding", "ok = ", "if ", "@check"))
+    ]
+    for student in expected_points():
+        text = (out / "feedback" / student / "feedback.md").read_text()
+        assert text.startswith(f"# keras01 results: {student}")
+        assert not [line for line in hidden_code if line in text]
+    assert (out / "feedback" / "honest" / "loss.png").stat().st_size > 1000
+
+
+def test_rerun_skips_unchanged_and_regrades_changed(graded):
+    root, out, _ = graded
+    write_submission(root / "empty", {1: (ROOT / "solutions" / "step1_data.py").read_text()})
+    run = grade_class(root, out, workers=2, timeout=45, lang="en")
+    assert sorted(run.skipped) == sorted(set(expected_points()) - {"empty"})
+    grades = json.loads((out / "grades.json").read_text())["students"]
+    assert grades["empty"]["steps"]["1"] == MAX[1] and grades["empty"]["status"] == "graded"
+    assert grades["honest"]["total"] == sum(MAX.values())  # kept from the first run
