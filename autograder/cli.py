@@ -85,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
     hint = sub.add_parser("hint", parents=[lang], help="print the hint of a step")
     hint.add_argument("step", type=int, choices=sorted(STEP_BY_NUMBER))
     hint.set_defaults(run=_hint)
+    from autograder.course_cli import register  # `release` and `course init` (instructors)
+
+    register(sub)
     return root
 
 

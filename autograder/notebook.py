@@ -36,6 +36,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
+class CheckFailed(AssertionError):
+    """A check that did not pass. IPython shows only its message, not this module's code."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
 class CheckNotInstalled(LookupError):
     """A test cell names a check this installation does not have (e.g. hidden checks left out)."""
 
@@ -96,8 +103,29 @@ def _fd_silenced(fd: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _no_display() -> Iterator[None]:
+    """Drop IPython display data: Keras's `summary()` draws with rich, which Jupyter shows through
+    display() (no stream redirection catches it), and a test cell should show only its verdict."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:  # not in a kernel
+        yield
+        return
+    publisher = shell.display_pub
+    shadowed = publisher.__dict__.get("publish")
+    publisher.publish = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        if shadowed is None:
+            del publisher.publish
+        else:
+            publisher.publish = shadowed
+
+
+@contextlib.contextmanager
 def quiet() -> Iterator[io.StringIO]:
-    """Swallow prints, warnings (Keras's `input_dim` UserWarning), logging and C-level stderr."""
+    """Swallow prints, warnings (Keras's `input_dim` UserWarning), logging, display data, C-level stderr."""
     sink = io.StringIO()
     previous_disable = logging.root.manager.disable
     with warnings.catch_warnings(), contextlib.ExitStack() as stack:
@@ -109,10 +137,9 @@ def quiet() -> Iterator[io.StringIO]:
         stack.enter_context(contextlib.redirect_stdout(sink))
         stack.enter_context(contextlib.redirect_stderr(sink))
         logging.disable(logging.CRITICAL)
-        try:
-            yield sink
-        finally:
-            logging.disable(previous_disable)
+        stack.callback(logging.disable, previous_disable)
+        stack.enter_context(_no_display())
+        yield sink
 
 
 def _with_timeouts(outcome: Outcome) -> Outcome:
@@ -156,11 +183,10 @@ def failure_message(verdict: Verdict) -> str:
 
 
 def assert_check(check_id: str, namespace: Mapping[str, Any] | None = None) -> None:
-    """Pass quietly (one line on stdout) or raise AssertionError saying why, in Korean and English.
+    """Pass quietly (one line on stdout) or raise CheckFailed saying why, in Korean and English.
 
     Returns None on purpose: a value on a test cell's last line would be read by nbgrader as partial credit.
     """
-    __tracebackhide__ = True  # IPython: show the learner the message, not this module's frames
     if namespace is None:
         namespace = sys._getframe(1).f_globals
     check = find_check(check_id)
@@ -168,7 +194,7 @@ def assert_check(check_id: str, namespace: Mapping[str, Any] | None = None) -> N
     with quiet():  # judging nan or inf weights can warn (numpy overflow)
         verdict = judge(check, outcome)
     if not verdict.passed:
-        raise AssertionError(failure_message(verdict))
+        raise CheckFailed(failure_message(verdict))
     print(f"✓ [{check.id}] {check.title['ko']} / {check.title['en']}")
 
 

@@ -21,12 +21,14 @@ from pathlib import Path
 c = get_config()  # noqa: F821 - traitlets defines get_config() when it loads this file
 
 HERE = Path(__file__).resolve().parent
+# This folder's defaults; `keras-course course init` rewrites this one line. Environment variables win.
+DEFAULTS = {"course_id": "keras-course", "exchange": "", "grader_path": ""}
 
-c.CourseDirectory.course_id = os.environ.get("KERAS_COURSE_ID", "keras-course")
+c.CourseDirectory.course_id = os.environ.get("KERAS_COURSE_ID") or DEFAULTS["course_id"]
 c.CourseDirectory.root = str(HERE)
-c.CourseDirectory.db_url = os.environ.get("KERAS_COURSE_DB", f"sqlite:///{HERE / 'gradebook.db'}")
+c.CourseDirectory.db_url = os.environ.get("KERAS_COURSE_DB") or f"sqlite:///{HERE / 'gradebook.db'}"
 # nbgrader's own default, /srv/nbgrader/exchange, needs root to create; a shared JupyterHub sets this.
-c.Exchange.root = os.environ.get("KERAS_COURSE_EXCHANGE", str(HERE / "exchange"))
+c.Exchange.root = os.environ.get("KERAS_COURSE_EXCHANGE") or DEFAULTS["exchange"] or str(HERE / "exchange")
 
 # Step 4 trains for 4-8 s on an idle core; a busy grading machine needs a wide margin. A test cell
 # that runs longer is interrupted (an endless loop costs only its step) and scores zero.
@@ -49,7 +51,7 @@ if shutil.which("alembic") is None:
 
 def _grader_path() -> str | None:
     """Where the full `autograder` package (hidden checks included) lives, if not importable already."""
-    explicit = os.environ.get("KERAS_COURSE_GRADER_PATH")
+    explicit = os.environ.get("KERAS_COURSE_GRADER_PATH") or DEFAULTS["grader_path"]
     if explicit:
         return explicit
     repository = HERE.parent  # this folder inside the keras-course repository

@@ -1,0 +1,319 @@
+"""The course's parts, each faster than the end-to-end class: the generated notebook, the test cells'
+check module, the learner's `.py` release installed into a clean environment, `course init`, and
+`nbgrader validate` as a learner runs it before submitting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from leaks import HIDDEN, hidden_code, hidden_texts, solution_regions
+from nbclient import NotebookClient
+
+from autograder import build, course_cli, notebook
+from autograder.checks import all_checks
+from autograder.course_notebook import ASSIGNMENT, NOTEBOOK, notebook_text
+from autograder.steps import STEPS
+
+from answers import MUTANTS, TUTORIAL, fill_notebook, solution_answer, write_submission
+from conftest import ROOT
+
+CHECKS = all_checks(include_hidden=True)
+PUBLIC = [c for c in CHECKS if not c.hidden]
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+# --- the generated notebook ------------------------------------------------------------------
+
+
+def test_notebook_is_generated_fresh_and_deterministically() -> None:
+    assert build.targets()[NOTEBOOK] is notebook_text
+    assert notebook_text() == notebook_text() == NOTEBOOK.read_text(encoding="utf-8")
+
+
+def test_notebook_has_one_test_cell_per_check_with_its_points() -> None:
+    nb = nbformat.reads(notebook_text(), as_version=4)
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert [c.id for c in graded] == [check.id.replace(".", "_") for check in CHECKS]
+    for cell, check in zip(graded, CHECKS):
+        assert cell.metadata.nbgrader["grade_id"] == cell.id and cell.id.startswith(f"step{check.step}_")
+        assert cell.metadata.nbgrader["points"] == check.points and cell.metadata.nbgrader["locked"]
+        assert f'assert_check("{check.id}", globals())' in cell.source
+        assert ("### BEGIN HIDDEN TESTS" in cell.source) == check.hidden
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert [c.id for c in answers] == [f"step{s.number}_answer" for s in STEPS]
+    for cell, step in zip(answers, STEPS):
+        assert all(f"def {name}(" in cell.source for name in step.functions)
+        assert cell.source.count("### BEGIN SOLUTION") == len(step.functions)
+    assert all(not c.get("outputs") for c in nb.cells)
+
+
+def test_setup_cell_is_read_only_and_silences_tensorflow_before_importing_it() -> None:
+    setup = nbformat.reads(notebook_text(), as_version=4).cells[1]
+    assert setup.metadata.nbgrader["locked"] and not setup.metadata.nbgrader["grade"]
+    assert setup.source.index("TF_CPP_MIN_LOG_LEVEL") < setup.source.index("import keras")
+    assert setup.source.index("TF_ENABLE_ONEDNN_OPTS") < setup.source.index("import keras")
+
+
+# --- autograder.notebook, in process -----------------------------------------------------------
+
+
+def noisy_make_data():  # a correct step 1 that writes to every stream a test cell could reach
+    import logging
+    import warnings
+
+    import numpy as np
+
+    print("stdout")
+    print("stderr", file=sys.stderr)
+    os.write(2, b"fd 2\n")
+    warnings.warn("a warning", UserWarning, stacklevel=1)
+    logging.getLogger("tensorflow").error("a log line")
+    return np.arange(1, 11), np.arange(1, 11)
+
+
+def test_a_passing_check_prints_one_line_and_nothing_on_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    notebook.clear_cache()
+    assert notebook.assert_check("step1.arrays", {"make_data": noisy_make_data}) is None
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert (
+        out.strip()
+        == "✓ [step1.arrays] x와 y 두 개의 numpy 배열을 돌려줍니다 / returns two numpy arrays, x and y"
+    )
+
+
+def test_a_failing_check_says_what_and_why_in_korean_then_english() -> None:
+    notebook.clear_cache()
+    with pytest.raises(AssertionError) as failure:
+        notebook.assert_check("step1.arrays", {"make_data": lambda: ([1, 2], [1, 2])})
+    text = str(failure.value)
+    assert text.index("기대한 것") < text.index("Expected: ") and "Found: (list, list)" in text
+    assert failure.value._render_traceback_() == [f"CheckFailed: {text}"]  # IPython shows just this
+
+
+def test_each_step_runs_once_until_a_function_or_what_it_uses_changes() -> None:
+    notebook.clear_cache()
+    namespace: dict = {"calls": []}  # a notebook's globals: cells define into it
+    exec("import numpy as np\ndef helper():\n    return np.arange(1, 11)", namespace)
+    exec("def make_data():\n    calls.append(1)\n    return helper(), helper()", namespace)
+    for check in ("step1.arrays", "step1.shape", "step1.x_values"):
+        notebook.assert_check(check, namespace)
+    assert len(namespace["calls"]) == 1
+    exec("def helper():\n    return np.arange(10)", namespace)  # the learner re-ran the helper's cell
+    with pytest.raises(AssertionError):
+        notebook.assert_check("step1.x_values", namespace)
+    assert len(namespace["calls"]) == 2
+
+
+def test_an_interrupted_step_fails_its_checks_as_a_timeout_at_once() -> None:
+    """nbgrader interrupts a cell at its timeout: the step's other test cells must not hang again."""
+    notebook.clear_cache()
+    calls = []
+
+    def make_data():
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    for check in ("step1.arrays", "step1.shape"):
+        with pytest.raises(AssertionError, match="stopped after .* s without finishing"):
+            notebook.assert_check(check, {"make_data": make_data})
+    assert len(calls) == 1
+
+
+def test_a_missing_check_fails_loudly() -> None:
+    with pytest.raises(notebook.CheckNotInstalled, match="hidden_checks.py is missing"):
+        notebook.assert_check("step9.nothing", {})
+
+
+def test_test_cells_in_a_real_kernel_write_nothing_to_stderr(tmp_path: Path) -> None:
+    """The tutorial's Keras 2 code warns about input_dim and prints a summary: no cost, no clutter."""
+    source = nbformat.reads(notebook_text(), as_version=4)
+    keep = {"setup", "step1_answer", "step1_arrays", "step2_answer", "step2_sequential", "step2_linear"}
+    nb = nbformat.v4.new_notebook(metadata=source.metadata)
+    nb.cells = [cell for cell in source.cells if cell.id in keep]
+    for cell in nb.cells:  # as released: nbgrader's stubs in the answer cells
+        if cell.id.endswith("_answer"):
+            cell.source = build.stub_source(cell.source)
+    path = tmp_path / "part.ipynb"
+    nbformat.write(nb, path)
+    fill_notebook(path, {1: MUTANTS["step1_lists"], 2: TUTORIAL[2]})
+    nb = nbformat.read(path, as_version=4)
+    resources = {"metadata": {"path": str(tmp_path)}}
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True, resources=resources).execute()
+    outputs = {cell.id: cell.outputs for cell in nb.cells}
+    assert all(o.get("name") != "stderr" for cell in nb.cells for o in cell.outputs)
+    for passed in ("step2_sequential", "step2_linear"):
+        assert [o.output_type for o in outputs[passed]] == ["stream"], outputs[passed]
+    (error,) = outputs["step1_arrays"]
+    assert error.ename == "CheckFailed" and error.traceback == [f"CheckFailed: {error.evalue}"]
+
+
+# --- the learner's .py release -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Learner:
+    release: Path  # what `keras-course release` wrote
+    python: Path  # a fresh environment with only that release installed (TensorFlow borrowed)
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        return {**env, "PATH": f"{self.python.parent}{os.pathsep}{env.get('PATH', '')}"}
+
+
+@pytest.fixture(scope="module")
+def learner(tmp_path_factory: pytest.TempPathFactory) -> Learner:
+    root = tmp_path_factory.mktemp("learner")
+    done = run([sys.executable, "-m", "autograder.cli", "release", str(root / "release")], cwd=root)
+    assert done.returncode == 0, done.stderr
+    # A virtualenv that sees this one's packages through a plain path, not its .pth files: so the
+    # editable install of the full keras-course (hidden checks included) is invisible there.
+    run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], cwd=root)
+    python = root / "venv" / "bin" / "python"
+    site = run([str(python), "-c", "import site; print(site.getsitepackages()[0])"], cwd=root).stdout.strip()
+    (Path(site) / "keras-course-deps.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
+    )
+    copy = shutil.copytree(root / "release", root / "to-install")  # pip builds in the tree it installs
+    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+    done = run([*install, "--no-deps", "--no-build-isolation", "--no-index", str(copy)], cwd=root)
+    assert done.returncode == 0, done.stderr
+    return Learner(root / "release", python)
+
+
+def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learner) -> None:
+    files = {str(p.relative_to(learner.release)) for p in learner.release.rglob("*") if p.is_file()}
+    assert {f"exercises/{s.filename}" for s in STEPS} | {"exercises/README.md", "pyproject.toml"} <= files
+    assert {f"autograder/{m}.py" for m in course_cli.LEARNER_MODULES} | {"README.md"} <= files
+    assert not {"autograder/hidden_checks.py", "autograder/calibrate.py"} & files
+    for name in sorted(files):
+        text = (learner.release / name).read_text(encoding="utf-8")
+        for secret in [
+            "BEGIN SOLUTION",
+            *solution_regions(),
+            *hidden_code(),
+            *hidden_texts(),
+            *(c.id for c in HIDDEN),
+        ]:
+            assert secret not in text, (name, secret)
+    for step in STEPS:  # the stubs are the generated ones, as fresh as `make build` makes them
+        stub = (learner.release / "exercises" / step.filename).read_text(encoding="utf-8")
+        assert stub == build.stub_file(step.module)
+
+
+def check_json(learner: Learner, folder: Path) -> dict:
+    command = [
+        str(learner.python.parent / "keras-course"),
+        "check",
+        str(folder),
+        "--json",
+        "--lang",
+        "en",
+        "--hidden",
+    ]
+    done = run(command, cwd=learner.release, env=learner.env())
+    assert done.returncode in (0, 1), done.stderr
+    assert "hidden checks are not installed here" in done.stderr
+    return json.loads(done.stdout)
+
+
+def test_check_runs_in_the_installed_release_on_stubs_and_on_answers(
+    learner: Learner, tmp_path: Path
+) -> None:
+    where = run([str(learner.python), "-c", "import autograder; print(autograder.__file__)"], tmp_path)
+    assert str(learner.python.parent.parent) in where.stdout  # the release, not this repository
+    stubs = check_json(learner, learner.release / "exercises")
+    assert (stubs["passed_steps"], stubs["score"]) == (0, 0)
+    answers = write_submission(tmp_path / "answers", {s.number: solution_answer(s.number) for s in STEPS})
+    solved = check_json(learner, answers)
+    assert (solved["passed_steps"], solved["score"], solved["max"]) == (5, len(PUBLIC), len(PUBLIC))
+    ran = {check["id"] for step in solved["steps"] for check in step["checks"]}
+    assert ran == {c.id for c in PUBLIC}
+
+
+def test_a_hidden_test_cell_fails_loudly_where_hidden_checks_are_missing(
+    learner: Learner, tmp_path: Path
+) -> None:
+    cell = (
+        "import numpy as np\n"
+        "from autograder.notebook import assert_check\n"
+        "def make_data():\n"
+        "    return np.arange(1, 11), np.arange(1, 11)\n"
+        "assert_check('step1.arrays', globals())\n"
+        "assert_check('step1.y_equals_x', globals())\n"
+    )
+    done = run([str(learner.python), "-c", cell], cwd=tmp_path, env=learner.env())
+    assert done.stdout.startswith("✓ [step1.arrays]")
+    assert done.returncode != 0 and "CheckNotInstalled" in done.stderr
+    assert "autograder/hidden_checks.py is missing" in done.stderr
+
+
+# --- an nbgrader course set up elsewhere, and a learner validating before submitting -------------
+
+
+@pytest.fixture(scope="module")
+def released_notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`keras-course course init`, then nbgrader's own generate_assignment there."""
+    root = tmp_path_factory.mktemp("course-init")
+    course = root / "my-course"
+    command = [
+        sys.executable,
+        "-m",
+        "autograder.cli",
+        "course",
+        "init",
+        str(course),
+        "--exchange",
+        str(root / "x"),
+    ]
+    done = run(command, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert f"nbgrader generate_assignment {ASSIGNMENT}" in done.stdout
+    config = (course / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert f"'grader_path': '{ROOT}'" in config and f"'exchange': '{root / 'x'}'" in config
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / "jupyter")}
+    done = run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT], cwd=course, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "hidden checks" not in done.stderr  # the config found them
+    return course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+
+
+def test_course_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "file").write_text("mine")
+    done = run([sys.executable, "-m", "autograder.cli", "course", "init", "taken"], cwd=tmp_path)
+    assert done.returncode == 2 and "--force" in done.stderr
+    assert (tmp_path / "taken" / "file").read_text() == "mine"
+
+
+def test_a_learner_validates_before_submitting(
+    learner: Learner, released_notebook: Path, tmp_path: Path
+) -> None:
+    """`nbgrader validate` in the learner's environment: the visible tests name what fails and why."""
+    path = tmp_path / released_notebook.name
+    path.write_bytes(released_notebook.read_bytes())
+    answers = {1: MUTANTS["step1_lists"], 2: solution_answer(2), 3: solution_answer(3), 5: solution_answer(5)}
+    fill_notebook(path, answers)  # step 4 left as the stub
+    env = {**learner.env(), "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter")}
+    done = run([str(learner.python), "-m", "nbgrader", "validate", path.name], cwd=tmp_path, env=env)
+    assert done.returncode == 0  # nbgrader validate exits 0 even when tests fail: read what it says
+    step4 = [c.id for c in PUBLIC if c.step == 4]
+    assert f"VALIDATION FAILED ON {1 + len(step4)} CELL(S)!" in done.stdout
+    failed = [line.split('"')[1] for line in done.stdout.splitlines() if 'assert_check("' in line]
+    assert failed == ["step1.arrays", *step4]
+    assert (
+        "기대한 것: `return x, y`: numpy 배열 두 개" in done.stdout and "Found: (list, list)" in done.stdout
+    )
