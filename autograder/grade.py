@@ -59,6 +59,7 @@ class StudentResult:
     total: int = 0
     reasons: list[str] = field(default_factory=list)
     hash: str = ""
+    checks: dict[str, int] = field(default_factory=dict)  # points per check id (for nbgrader's cells)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class StudentResult:
             "total": self.total,
             "status": self.status,
             "reasons": self.reasons,
+            "checks": self.checks,
             "hash": self.hash,
         }
 
@@ -115,7 +117,8 @@ class Gradebook:
 
     def stored(self, student: str) -> StudentResult:
         row = self.data["students"][student]
-        return StudentResult(student, row["status"], row["steps"], row["total"], row["reasons"], row["hash"])
+        fields = ("status", "steps", "total", "reasons", "hash", "checks")
+        return StudentResult(student, **{name: row[name] for name in fields})
 
     def unchanged(self, student: str, fingerprint: str) -> bool:
         return self.data.get("students", {}).get(student, {}).get("hash") == fingerprint
@@ -180,6 +183,7 @@ def _result(submission: Submission, content_hash: str, reports: list[StepReport]
         total=sum(r.score for r in reports),
         reasons=_reasons(reports, lang),
         hash=content_hash,
+        checks={v.check.id: v.points for r in reports for v in r.verdicts},
     )
 
 
@@ -217,6 +221,7 @@ def grade_class(
                 except InvalidSubmission as exc:
                     result = StudentResult(submission.student, "failed", {}, 0, [str(exc)], content_hash)
                     result.steps = {str(s.number): 0 for s in STEPS}
+                    result.checks = {c.id: 0 for c in checks}
                     reports: list[StepReport] = []
                 else:
                     # Step 4 first: the longest job should not start last.

@@ -41,7 +41,7 @@ class Limits:
     memory_bytes: int = 4 << 30  # address space on top of what the pre-warmed zygote has mapped
     file_bytes: int = 64 << 20
     open_files: int = 256
-    processes: int = 256  # tasks (threads included) of the child's user id
+    processes: int = 64  # tasks (threads included) of the child's user id; a step uses about 8
 
 
 # As root, each concurrent child runs under its own otherwise unused user id: the process limit then

@@ -1,14 +1,21 @@
-"""Speed figures as ratios against a floor measured in the same run.
+"""Speed figures as ratios against baselines measured in the same run.
 
-    make bench        (or: .venv/bin/python benchmarks/bench.py)
+    make bench        (or: .venv/bin/python benchmarks/bench.py [--students 24])
 
-The floor is what any grader of this course must pay at least once: `import tensorflow` plus one
-reference fit (100 epochs x 10 steps), measured in a fresh process with the graders' settings.
+1. The floor: what any grader of this course pays at least once, `import tensorflow` plus one
+   reference fit (100 epochs x 10 steps), in a fresh process with the graders' settings.
+2. `keras-course check` on the solutions (what a learner runs), against the floor.
+3. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
+   `keras-course grade`, in one run; the honest submissions must get identical points from both.
+   The last line is the speedup.
 """
 
 from __future__ import annotations
 
+import argparse
+import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,10 +24,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from autograder.sandbox import environment  # noqa: E402
+from autograder.steps import STEPS  # noqa: E402
 
+from answers import MUTANTS, fill_notebook, solution_answer  # noqa: E402
+
+ASSIGNMENT = "keras01"
 FLOOR_SCRIPT = """
 import json, time
 start = time.perf_counter()
@@ -47,22 +58,133 @@ def measure_floor(workdir: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def timed(command: list[str], **kwargs: object) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    return time.perf_counter() - start, done
+
+
 def time_check(folder: Path) -> float:
     """Wall seconds of `keras-course check FOLDER --hidden --json` (what a learner runs)."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "check", str(folder), "--hidden", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    seconds, done = timed(
+        [sys.executable, "-m", "autograder.cli", "check", str(folder), "--hidden", "--json"], cwd=ROOT
     )
-    seconds = time.perf_counter() - start
-    report = json.loads(done.stdout)
-    assert report["passed_steps"] == 5, report["summary"]
+    assert json.loads(done.stdout)["passed_steps"] == 5, done.stdout[-500:]
     return seconds
 
 
+# --- a class of notebooks ----------------------------------------------------------------------
+
+HONEST = {step.number: solution_answer(step.number) for step in STEPS}
+# Known-wrong answers that run to completion (no timeouts: both graders must be comparable).
+WRONG = [m for name, m in sorted(MUTANTS.items()) if "syntax" not in name]
+
+
+def class_answers(students: int) -> dict[str, dict]:
+    """Every fourth student honest; the others honest but for one known-wrong step."""
+    answers = {}
+    for i in range(students):
+        student = f"s{i + 1:02d}"
+        if i % 4 == 0:
+            answers[student] = dict(HONEST)
+        else:
+            mutant = WRONG[i % len(WRONG)]
+            answers[student] = {**HONEST, mutant.step: mutant}
+    return answers
+
+
+def nbgrader_env(tmp: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KERAS_COURSE_")}
+    env.update(
+        KERAS_COURSE_EXCHANGE=str(tmp / "exchange"),
+        KERAS_COURSE_GRADER_PATH=str(ROOT),
+        JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def make_course(tmp: Path, answers: dict[str, dict]) -> Path:
+    """A copy of course/ with the class in submitted/<student>/keras01/, as `nbgrader collect` leaves it."""
+    course = tmp / "course"
+    shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", "*.log"))
+    with open(course / "students.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "last_name", "first_name", "email"])
+        writer.writerows([student, "", "", ""] for student in answers)
+    env = nbgrader_env(tmp)
+    for args in (["db", "student", "import", "students.csv"], ["generate_assignment", ASSIGNMENT]):
+        subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, check=True
+        )
+    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    for student, student_answers in answers.items():
+        target = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        target.parent.mkdir(parents=True)
+        shutil.copy(released, target)
+        fill_notebook(target, student_answers)
+    return course
+
+
+def nbgrader_points(course: Path) -> dict[str, dict[str, float]]:
+    """Points per student per step from the course's gradebook after `nbgrader autograde`."""
+    from nbgrader.api import Gradebook
+
+    from autograder.nbgrader_sync import course_db_url
+
+    points: dict[str, dict[str, float]] = {}
+    with Gradebook(course_db_url(course)) as gradebook:
+        for submission in gradebook.assignment_submissions(ASSIGNMENT):
+            steps = {str(s.number): 0.0 for s in STEPS}
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    steps[grade.cell.name[4]] += grade.score
+            points[submission.student.id] = steps
+    return points
+
+
+def compare_graders(students: int, workers: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        answers = class_answers(students)
+        course = make_course(tmp, answers)
+        nb_seconds, done = timed(
+            [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=course, env=nbgrader_env(tmp)
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        out = tmp / "grades"
+        kc_seconds, done = timed(
+            [
+                sys.executable,
+                "-m",
+                "autograder.cli",
+                "grade",
+                str(course),
+                "--out",
+                str(out),
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+        )
+        ours = json.loads((out / "grades.json").read_text())["students"]
+        theirs = nbgrader_points(course)
+        honest = [s for s, a in answers.items() if a == HONEST]
+        agree = [s for s in answers if {k: float(v) for k, v in ours[s]["steps"].items()} == theirs[s]]
+        missing = [s for s in honest if s not in agree]
+        print(f"class: {students} notebooks ({len(honest)} honest), {workers} workers")
+        print(f"nbgrader autograde: {nb_seconds:.1f} s ({nb_seconds / students:.2f} s per submission)")
+        print(f"keras-course grade: {kc_seconds:.1f} s ({kc_seconds / students:.2f} s per submission)")
+        print(f"same points per step from both graders: {len(agree)} of {students} submissions")
+        assert not missing, f"honest submissions graded differently: {missing}"
+        return nb_seconds, kc_seconds
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         floor = measure_floor(work)
@@ -71,8 +193,12 @@ def main() -> None:
         folder = work / "solutions"
         shutil.copytree(ROOT / "solutions", folder)
         check = time_check(folder)
-        print(f"keras-course check (5 steps, hidden checks): {check:.2f} s")
-        print(f"check time vs floor: {check / floor_total:.2f}×")
+        print(
+            f"keras-course check (5 steps, hidden checks): {check:.2f} s = {check / floor_total:.2f}× the floor"
+        )
+    nb_seconds, kc_seconds = compare_graders(args.students, args.workers)
+    print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
+    print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")
 
 
 if __name__ == "__main__":
