@@ -12,7 +12,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from autograder import site_pages
 from autograder.course_notebook import NOTEBOOK, notebook_text
+from autograder.site_pages import Stamped
 from autograder.steps import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,17 +44,31 @@ def stub_file(step_module: str) -> str:
     return header + stub_source(source)
 
 
-def targets() -> dict[Path, Callable[[], str]]:
-    """Every generated file and how to make it."""
-    made: dict[Path, Callable[[], str]] = {}
+def targets() -> dict[Path, Callable[[], str | Stamped]]:
+    """Every generated file and how to make it (a Stamped one is slow: compared by fingerprint)."""
+    made: dict[Path, Callable[[], str | Stamped]] = {}
     for step in STEPS:
         made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
     made[NOTEBOOK] = notebook_text
+    made.update(site_pages.targets())  # the course site: code includes, console output, tables, figures
     return made
 
 
 def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def _stamped(path: Path, content: Stamped, check: bool) -> bool:
+    """Remake a slow file only when its fingerprint changed; False when `--check` finds it stale."""
+    if content.is_fresh(path):
+        return True
+    if check:
+        print(f"{_shown(path)}: made from older sources (fingerprint {content.fingerprint})", file=sys.stderr)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.make())
+    print(f"wrote {_shown(path)}")
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     stale = []
     for path, make in targets().items():
         content = make()
+        if isinstance(content, Stamped):
+            if not _stamped(path, content, args.check):
+                stale.append(path)
+            continue
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == content:
             continue
