@@ -189,3 +189,33 @@ def test_rerun_skips_unchanged_and_regrades_changed(graded):
     grades = json.loads((out / "grades.json").read_text())["students"]
     assert grades["empty"]["steps"]["1"] == MAX[1] and grades["empty"]["status"] == "graded"
     assert grades["honest"]["total"] == sum(MAX.values())  # kept from the first run
+
+
+def test_scores_go_into_the_nbgrader_gradebook(graded, tmp_path):
+    """`--nbgrader COURSE_DIR`: one gradebook and one export for both graders."""
+    import os
+    import subprocess
+    import sys
+
+    from nbgrader.api import Gradebook
+
+    from autograder.nbgrader_sync import course_db_url, write_gradebook
+
+    _, out, _ = graded
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", "*.log"))
+    env = {
+        **os.environ,
+        "KERAS_COURSE_GRADER_PATH": str(ROOT),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "keras01"], cwd=course, env=env, check=True
+    )
+    grades = json.loads((out / "grades.json").read_text())["students"]
+    assert write_gradebook(course, out) == len(grades)
+    with Gradebook(course_db_url(course)) as gradebook:
+        for student, row in grades.items():
+            submission = gradebook.find_submission("keras01", student)
+            assert submission.score == row["total"], student
+            assert submission.max_score == sum(MAX.values())
