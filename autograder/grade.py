@@ -24,7 +24,7 @@ from typing import Any
 from autograder.checks import all_checks
 from autograder.files import atomic_write
 from autograder.report import StepReport, assess
-from autograder.runner import Limits, Outcome, Zygote, run_step
+from autograder.runner import Limits, Outcome, Spawner, Zygote, run_step, start_runner
 from autograder.steps import STEPS
 from autograder.submissions import InvalidSubmission, Submission, discover, notebook_to_steps
 
@@ -146,12 +146,12 @@ class LazyZygote:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._zygote: Zygote | None = None
+        self._zygote: Zygote | Spawner | None = None
 
-    def get(self) -> Zygote:
+    def get(self) -> Zygote | Spawner:
         with self._lock:
             if self._zygote is None:
-                self._zygote = Zygote()
+                self._zygote = start_runner()
             return self._zygote
 
     def __enter__(self) -> LazyZygote:

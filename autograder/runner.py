@@ -163,7 +163,7 @@ class Zygote:
         return message
 
     def run(self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float) -> int | None:
-        """Run one step in a forked child: its raw wait status, or None when it ran out of time."""
+        """Run one step in a forked child: its exit code (-N: killed by signal N), None on timeout."""
         uid = self._uids.get() if os.geteuid() == 0 else None
         try:
             return self._run(step, learner_file, workdir, limits, timeout, uid)
@@ -199,7 +199,7 @@ class Zygote:
         if status is None:
             self._reply(replies, self.START_TIMEOUT)  # reaped by the zygote
         del self._replies[request_id]
-        return status
+        return None if status is None else os.waitstatus_to_exitcode(status)
 
     def close(self) -> None:
         try:
@@ -216,13 +216,68 @@ class Zygote:
         self.close()
 
 
-def run_step(step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote | None = None) -> Outcome:
+class Spawner:
+    """Where there is no fork server (not Linux): a fresh `python -m autograder.harness` per step.
+
+    Each step pays TensorFlow's import again; the limits that the platform has still apply.
+    """
+
+    def run(self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float) -> int | None:
+        command = [
+            sys.executable,
+            "-s",
+            "-m",
+            "autograder.harness",
+            str(step),
+            str(learner_file),
+            str(workdir),
+        ]
+        posix = os.name == "posix"
+        with open(workdir / "child.log", "wb") as log:
+            child = subprocess.Popen(
+                command,
+                cwd=workdir,
+                env={**sandbox.environment(str(workdir)), "PYTHONPATH": PACKAGE_PARENT},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=posix,
+                preexec_fn=(lambda: sandbox.limit_resources(dataclasses.asdict(limits), False))
+                if posix
+                else None,
+            )
+            try:
+                return child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return None
+            finally:
+                _kill_group(child.pid) if posix else child.kill()
+                child.wait()
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Spawner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def start_runner() -> Zygote | Spawner:
+    """A fork server on Linux (one TensorFlow import in all); elsewhere a process per step."""
+    return Zygote() if sys.platform.startswith("linux") else Spawner()
+
+
+def run_step(
+    step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote | Spawner | None = None
+) -> Outcome:
     """Run `step` of the learner's files in `folder` in a child process and read what it exported."""
     learner_file = Path(folder) / step.filename
     if not learner_file.is_file():
         return Outcome(step.number, "missing_file", error={"file": str(learner_file)})
     if zygote is None:
-        with Zygote() as own:
+        with start_runner() as own:
             return run_step(step, folder, limits, own)
     timeout = limits.timeout or step.time_limit
     started = time.perf_counter()
@@ -232,13 +287,12 @@ def run_step(step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote
         copy = workdir / step.filename
         shutil.copyfile(learner_file, copy)
         copy.chmod(0o644)
-        status = zygote.run(step.number, copy, workdir, limits, timeout)
+        code = zygote.run(step.number, copy, workdir, limits, timeout)
         seconds = time.perf_counter() - started
-        if status is None:
+        if code is None:
             return Outcome(step.number, "timeout", error={"seconds": timeout}, seconds=seconds)
         outcome = _read_result(workdir, step.number)
         if outcome is None:
-            code = os.waitstatus_to_exitcode(status)
             error: dict[str, Any] = {"exit_code": code, "message": _last_line(workdir / "child.log")}
             if code < 0:
                 error["signal"] = signal.Signals(-code).name
@@ -252,11 +306,11 @@ def run_steps(
     steps: tuple[Step, ...] = STEPS,
     jobs: int | None = None,
     limits: Limits = Limits(),
-    zygote: Zygote | None = None,
+    zygote: Zygote | Spawner | None = None,
 ) -> list[Outcome]:
     """Run several steps of one folder in parallel, each in its own child; slowest (step 4) first."""
     if zygote is None:
-        with Zygote() as own:
+        with start_runner() as own:
             return run_steps(folder, steps, jobs, limits, own)
     order = sorted(steps, key=lambda s: -s.time_limit)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:

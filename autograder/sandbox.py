@@ -1,31 +1,74 @@
 """Confine the current process before it runs learner code: its own session, working directory,
-environment and resource limits. Called in a freshly forked child (see autograder.zygote)."""
+environment and resource limits. Called in a freshly forked child (see autograder.zygote), or before
+the harness starts where there is no fork server (macOS; Windows gets the environment only)."""
 
 from __future__ import annotations
 
 import ctypes
 import os
-import resource
+import sys
+from pathlib import Path
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
 
 
 def _address_space() -> int:
     """Bytes of address space this process already has mapped (TensorFlow maps a lot at import)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return 0
+
+
+def _tasks_of(uid: int) -> int:
+    """Processes and threads this user id already runs (Linux); they count against RLIMIT_NPROC."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            count += int(fields.get("Threads", "1"))
+    return count
+
+
+def limit_resources(limits: dict[str, Any], dropping_to_uid: bool) -> None:
+    """Memory, file size, open files, core dumps and processes (POSIX; nothing on Windows)."""
+    if resource is None:
+        return
+    if sys.platform.startswith("linux"):  # macOS does not enforce RLIMIT_AS
+        memory = _address_space() + int(limits["memory_bytes"])
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"], limits["open_files"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # RLIMIT_NPROC counts every task of the real user id, threads included: a child under its own
+    # uid starts from zero; a learner's own `check` starts from whatever that user already runs.
+    processes = int(limits["processes"])
+    if not dropping_to_uid:
+        if not sys.platform.startswith("linux"):
+            return
+        processes += _tasks_of(os.getuid())
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
 
 
 def environment(workdir: str) -> dict[str, str]:
     """Only what Python and TensorFlow need; nothing of the caller's secrets or paths."""
-    return {
+    windows = {"SYSTEMROOT": os.environ.get("SYSTEMROOT", "")} if os.name == "nt" else {}
+    return windows | {
         "PATH": os.defpath,
         "HOME": workdir,
         "TMPDIR": workdir,
-        "KERAS_HOME": f"{workdir}/.keras",
-        "MPLCONFIGDIR": f"{workdir}/.mpl",
+        "KERAS_HOME": os.path.join(workdir, ".keras"),
+        "MPLCONFIGDIR": os.path.join(workdir, ".mpl"),
         "MPLBACKEND": "Agg",
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",
@@ -51,15 +94,9 @@ def enter(workdir: str, limits: dict[str, Any], uid: int | None = None) -> None:
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(environment(workdir))
-    extra_memory = int(limits["memory_bytes"])
-    memory = _address_space() + extra_memory
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"], limits["open_files"]))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # Counts the tasks (threads too) of the real user id; TensorFlow starts a few dozen threads.
-    resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
-    if uid is not None and os.geteuid() == 0:
+    dropping = uid is not None and os.geteuid() == 0
+    limit_resources(limits, dropping)
+    if dropping:
         _become(uid)
 
 

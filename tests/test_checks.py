@@ -153,3 +153,16 @@ def test_reference_trained_model_predicts_close_to_11_12_13():
     assert np.all(np.abs(predictions - [11, 12, 13]) < 0.5)
     assert 0.001 < spec.mse(spec.trained_weights(), spec.DATA, spec.DATA) < 0.1
     assert spec.layer_param_counts() == [10, 18, 4]
+
+
+def test_the_spawning_runner_used_off_linux_gives_the_same_verdicts(tmp_path):
+    """macOS and Windows have no fork server: a fresh harness process per step must judge the same."""
+    from autograder.runner import Spawner
+
+    for step in (STEPS[0], STEPS[2]):
+        shutil.copy(ROOT / "solutions" / step.filename, tmp_path)
+    with Spawner() as spawner:
+        reports = assess([run_step(s, tmp_path, Limits(), spawner) for s in (STEPS[0], STEPS[2])])
+        assert all(failed_ids(r) == set() for r in reports)
+        loop = write_submission(tmp_path / "loop", {1: BROKEN["step1_endless_loop"][0]})
+        assert run_step(STEPS[0], loop, Limits(timeout=3), spawner).status == "timeout"
