@@ -261,6 +261,49 @@ def test_a_hidden_test_cell_fails_loudly_where_hidden_checks_are_missing(
     assert "autograder/hidden_checks.py is missing" in done.stderr
 
 
+# --- course/nbgrader_config.py ----------------------------------------------------------------
+
+LOAD_CONFIG = """
+import json, os, sys
+from traitlets.config.loader import PyFileConfigLoader
+config = PyFileConfigLoader("nbgrader_config.py", path=sys.argv[1]).load_config()
+print(json.dumps({
+    "course_id": config.CourseDirectory.course_id,
+    "exchange": config.Exchange.root,
+    "timeout": config.Execute.timeout,
+    "shutdown": config.Execute.shutdown_kernel,
+    "create_student": config.Autograde.create_student,
+    "add_missing_cells": config.OverwriteCells.add_missing_cells,
+    "pythonpath": os.environ.get("PYTHONPATH", "").split(os.pathsep)[0],
+}))
+"""
+
+
+def test_config_reads_its_settings_from_the_environment(tmp_path: Path) -> None:
+    env = {**os.environ, "KERAS_COURSE_EXCHANGE": str(tmp_path / "x"), "KERAS_COURSE_CELL_TIMEOUT": "17"}
+    done = run([sys.executable, "-c", LOAD_CONFIG, str(ROOT / "course")], cwd=tmp_path, env=env)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert json.loads(done.stdout) == {
+        "course_id": "keras-course",
+        "exchange": str(tmp_path / "x"),
+        "timeout": 17,
+        "shutdown": "immediate",
+        "create_student": False,
+        "add_missing_cells": True,
+        "pythonpath": str(ROOT),  # grading kernels import the full package, hidden checks included
+    }
+
+
+def test_config_warns_on_every_command_when_hidden_checks_are_missing(
+    learner: Learner, tmp_path: Path
+) -> None:
+    """Without them every hidden test cell scores zero and nbgrader still exits 0: say so loudly."""
+    shutil.copy(ROOT / "course" / "nbgrader_config.py", tmp_path)  # outside the repository
+    done = run([str(learner.python), "-c", LOAD_CONFIG, str(tmp_path)], cwd=tmp_path, env=learner.env())
+    assert done.returncode == 0
+    assert "hidden test cell will score zero" in done.stderr
+
+
 # --- an nbgrader course set up elsewhere, and a learner validating before submitting -------------
 
 
