@@ -5,7 +5,16 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve test build check bench lint clean
+.PHONY: install serve test build check bench lint clean system-deps vendor-mermaid
+
+# The browser tests drive Debian's Chromium, and the site's figures need a Hangul font (Debian's
+# fonts-nanum): both installed once, when missing, with apt-get (as root, or through sudo).
+CHROMIUM := /usr/bin/chromium
+NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The site's diagrams: mermaid, vendored under docs/ so the site needs no network (refresh: make vendor-mermaid).
+MERMAID_VERSION := 11.17.2
+MERMAID_DIR := docs/assets/vendor/mermaid
 
 install: $(STAMP)
 
@@ -19,7 +28,7 @@ $(STAMP): pyproject.toml
 serve: install
 	$(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
-build: install
+build: install system-deps
 	$(PY) -m autograder.build
 
 check: install
@@ -29,11 +38,25 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install check lint
-	$(VENV)/bin/pytest -n 2
+# loadgroup: the tests of tests/test_site.py share one site build and one browser, on one worker.
+test: install system-deps check lint
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install
 	$(PY) benchmarks/bench.py
+
+system-deps:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ]; then \
+	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)) and fonts-nanum first"; exit 1; }; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum; \
+	fi
+
+vendor-mermaid:
+	@command -v npm >/dev/null || { echo "npm is needed to fetch mermaid"; exit 1; }
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack -q mermaid@$(MERMAID_VERSION) && tar xzf mermaid-*.tgz) && \
+	  cp $$tmp/package/dist/mermaid.min.js $$tmp/package/LICENSE $(MERMAID_DIR)/ && \
+	  echo $(MERMAID_VERSION) > $(MERMAID_DIR)/VERSION && rm -rf $$tmp
 
 clean:
 	rm -rf $(VENV) site .pytest_cache

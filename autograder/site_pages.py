@@ -315,8 +315,8 @@ WORDS: dict[str, dict[str, str]] = {
         "public": "public",
         "hidden": "hidden",
         "total": "total",
-        "hidden_note": "On top of these, **{n} hidden check(s) ({points} point(s))** verify the values. They run "
-        "only when grading; the [instructor guide](instructor.md#checks) says what they look at.",
+        "hidden_note": "On top of these, **{n} hidden {checks} ({points} {points_word})** verify the values. "
+        "They run only when grading; the [instructor guide](instructor.md#checks) says what they look at.",
         "no_hidden": "This step has no hidden checks.",
         "layer": "layer",
         "output_shape": "output shape",
@@ -401,30 +401,24 @@ def check_table(step: int, lang: str) -> str:
         [f"`{c.id}`", c.title[lang], c.expected[lang], str(c.points)] for c in _checks(step) if not c.hidden
     ]
     hidden = [c for c in _checks(step) if c.hidden]
-    note = (
-        w["hidden_note"].format(n=len(hidden), points=sum(c.points for c in hidden))
-        if hidden
-        else w["no_hidden"]
-    )
+    points = sum(c.points for c in hidden)
+    words = {
+        "checks": "check" if len(hidden) == 1 else "checks",
+        "points_word": "point" if points == 1 else "points",
+    }
+    note = w["hidden_note"].format(n=len(hidden), points=points, **words) if hidden else w["no_hidden"]
     return table([w["check"], w["passes_when"], w["expected"], w["points"]], rows) + "\n\n" + note
 
 
 def all_checks_table(lang: str) -> str:
-    """Every check, public and hidden, with its points (the instructor's view)."""
+    """Every check, public and hidden, with its points (the instructor's view); ids name the step."""
     w = WORDS[lang]
     rows = [
-        [
-            str(c.step),
-            f"`{c.id}`",
-            c.title[lang],
-            c.expected[lang],
-            str(c.points),
-            w["hidden" if c.hidden else "public"],
-        ]
+        [f"`{c.id}`", w["hidden" if c.hidden else "public"], c.title[lang], c.expected[lang], str(c.points)]
         for c in _checks()
     ]
-    rows.append([f"**{w['total']}**", "", "", "", f"**{sum(c.points for c in _checks())}**", ""])
-    return table([w["step"], w["check"], w["passes_when"], w["expected"], w["points"], w["kind"]], rows)
+    rows.append([f"**{w['total']}**", "", "", "", f"**{sum(c.points for c in _checks())}**"])
+    return table([w["check"], w["kind"], w["passes_when"], w["expected"], w["points"]], rows)
 
 
 def steps_table(lang: str) -> str:
