@@ -407,9 +407,9 @@ def _mistake_rounds() -> list[list[Mistake]]:
 
 
 def learner_runs() -> dict[str, Any]:
-    from autograder.runner import Zygote
+    from autograder.runner import start_runner
 
-    with tempfile.TemporaryDirectory(prefix="keras-course-site-") as tmp, Zygote() as zygote:
+    with tempfile.TemporaryDirectory(prefix="keras-course-site-") as tmp, start_runner() as zygote:
         stubs, solutions = (
             shutil.copytree(EXERCISES, Path(tmp, "stubs")),
             shutil.copytree(SOLUTIONS, Path(tmp, "solutions")),

@@ -43,6 +43,8 @@ LABELS = {
     },
 }
 FIGURES = ("loss_curve", "fitted_line")
+# The parts of the reference run's "training" record that the figures draw.
+DRAWN_FROM = ("initial_loss", "loss_curve", "weights", "prediction")
 
 
 def _hangul_font() -> None:
