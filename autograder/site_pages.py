@@ -147,10 +147,16 @@ def section(name: str, body: str) -> str:
     return f"<!-- --8<-- [start:{name}] -->\n{body.rstrip()}\n<!-- --8<-- [end:{name}] -->\n"
 
 
-def fence(lines: list[str] | str, lang: str = "text", title: str | None = None) -> str:
+def fence(lines: list[str] | str, lang: str = "text", title: str | None = None, wrap: bool = False) -> str:
+    """A fenced code block; `wrap` lets long lines wrap as a terminal would (class `wrap`, extra.css)."""
     text = lines if isinstance(lines, str) else "\n".join(lines)
     ticks = "````" if "```" in text else "```"
-    head = f'{ticks}{lang} title="{title}"' if title else f"{ticks}{lang}"
+    attributes = [f".{lang}", *([".wrap"] if wrap else []), *([f'title="{title}"'] if title else [])]
+    head = (
+        f"{ticks}{{ {' '.join(attributes)} }}"
+        if wrap
+        else f"{ticks}{lang}" + (f' title="{title}"' if title else "")
+    )
     return f"{head}\n{text.rstrip()}\n{ticks}"
 
 
@@ -548,7 +554,7 @@ def step_extras(step: int, lang: str, reference: dict[str, Any]) -> list[str]:
         unbuilt = fence(reference["model"]["summary_without_input"], "text", "model.summary()")
         extras.append(section("summary-without-input", unbuilt))
         warning = reference["keras2"]["sections"]["model"]["warnings"]
-        extras.append(section("keras2-warning", fence(warning, "text")))
+        extras.append(section("keras2-warning", fence(warning, "text", wrap=True)))
     if step == 4:
         curve = training["loss_curve"]
         facts = w["history_params"].format(params=json.dumps(training["params"]), **training["params"])
@@ -603,7 +609,7 @@ def step_page(step: int, lang: str) -> str:
     run = fence(run_output(step, reference), "text", f"python exercises/{name}")
     return document(
         section("output", run),
-        section("keras2-output", fence(keras2_output(step, reference), "text")),
+        section("keras2-output", fence(keras2_output(step, reference), "text", wrap=True)),
         section(
             "stub",
             fence(learner["stub"][str(step)]["text"][lang], "text", command(f"check --step {step}", lang)),
@@ -614,7 +620,7 @@ def step_page(step: int, lang: str) -> str:
                 learner["solution"][str(step)]["text"][lang], "text", command(f"check --step {step}", lang)
             ),
         ),
-        section("hint", fence(hint_output(step, lang), "text", command(f"hint {step}", lang))),
+        section("hint", fence(hint_output(step, lang), "text", command(f"hint {step}", lang), wrap=True)),
         section("checks", check_table(step, lang)),
         section("mistakes", mistakes(step, lang, learner)),
         *step_extras(step, lang, reference),
@@ -639,7 +645,7 @@ def files_table(lang: str) -> str:
 
 
 def log_fence(lines: list[str], lang: str) -> str:
-    return fence(lines or [WORDS[lang]["nothing"]], "text")
+    return fence(lines, "text", wrap=True) if lines else f"*{WORDS[lang]['nothing']}*"
 
 
 def setup_page(lang: str) -> str:
@@ -649,7 +655,7 @@ def setup_page(lang: str) -> str:
         section("files", files_table(lang)),
         section("stub", fence(learner["stub"]["1"]["text"][lang], "text", command("check --step 1", lang))),
         section("all-pass", fence(learner["solution"]["all"][lang][-1:], "text", command("check", lang))),
-        section("hint", fence(hint_output(1, lang), "text", command("hint 1", lang))),
+        section("hint", fence(hint_output(1, lang), "text", command("hint 1", lang), wrap=True)),
         section("tensorflow-log", log_fence(logs["default"], lang)),
         section("tensorflow-log-min", log_fence(logs["min_log_level"], lang)),
         section("tensorflow-log-quiet", log_fence(logs["quiet"], lang)),
