@@ -27,6 +27,11 @@ from typing import Any
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows: no fork server and no uid switching there
+    fcntl = None  # type: ignore[assignment]
+
 from autograder import sandbox
 from autograder.steps import STEPS, Step
 
@@ -44,9 +49,47 @@ class Limits:
     processes: int = 64  # tasks (threads included) of the child's user id; a step uses about 8
 
 
-# As root, each concurrent child runs under its own otherwise unused user id: the process limit then
-# binds per child, a fork bomb cannot starve its neighbours, and a sweep kills whatever it leaves.
-FIRST_CHILD_UID = 61000
+class ChildUids:
+    """As root, each concurrent child runs under its own otherwise unused user id: the process limit
+    then binds per child, a fork bomb cannot starve its neighbours, and a sweep kills whatever it
+    leaves. A uid is claimed with a lock file, so two graders on one machine never share one (the
+    sweep would kill the other's child); the kernel drops the lock when its holder dies."""
+
+    FIRST, COUNT = 61000, 4000
+    LOCKS = Path(tempfile.gettempdir()) / "keras-course-uids"
+
+    def __init__(self) -> None:
+        self._free: queue.Queue = queue.Queue()
+        self._held: list[int] = []  # lock file descriptors
+        self._lock = threading.Lock()
+        self._next = self.FIRST + os.getpid() % self.COUNT  # spread the search between graders
+
+    def _claim(self) -> int:
+        self.LOCKS.mkdir(mode=0o700, exist_ok=True)
+        for _ in range(self.COUNT):
+            uid, self._next = self._next, self.FIRST + (self._next + 1 - self.FIRST) % self.COUNT
+            handle = os.open(self.LOCKS / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(handle)
+                continue
+            self._held.append(handle)
+            return uid
+        raise RuntimeError("no free user id for a child process")
+
+    def get(self) -> int:
+        with self._lock:
+            if self._free.empty():
+                return self._claim()
+        return self._free.get()
+
+    def put(self, uid: int) -> None:
+        self._free.put(uid)
+
+    def close(self) -> None:
+        for handle in self._held:
+            os.close(handle)
 
 
 @dataclass
@@ -138,9 +181,7 @@ class Zygote:
         self._ids = itertools.count()
         self._replies: dict[int, queue.Queue] = {}
         self._ready: queue.Queue = queue.Queue()
-        self._uids: queue.Queue = queue.Queue()
-        for slot in range(64):
-            self._uids.put(FIRST_CHILD_UID + slot)
+        self._uids = ChildUids()
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.get(timeout=self.START_TIMEOUT):
             raise ZygoteLost("the zygote process did not start")
@@ -207,6 +248,7 @@ class Zygote:
             self._process.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             self._process.kill()
+        self._uids.close()
         self._home.cleanup()
 
     def __enter__(self) -> Zygote:

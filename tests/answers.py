@@ -284,7 +284,7 @@ MUTANTS = {
     ),
     "step4_no_return": wrong(
         4,
-        {"step4.history", "step4.epochs", "step4.batch_size"},
+        {"step4.history", "step4.epochs", "step4.batch_size", "step4.loss_decreases"},
         train_model="model.fit(x, y, epochs=100, batch_size=1)",
     ),
     "step4_fake_history": wrong(

@@ -166,3 +166,16 @@ def test_the_spawning_runner_used_off_linux_gives_the_same_verdicts(tmp_path):
         assert all(failed_ids(r) == set() for r in reports)
         loop = write_submission(tmp_path / "loop", {1: BROKEN["step1_endless_loop"][0]})
         assert run_step(STEPS[0], loop, Limits(timeout=3), spawner).status == "timeout"
+
+
+def test_two_graders_on_one_machine_never_share_a_child_uid():
+    """The sweep after each child kills every process of its uid: a shared uid would kill a neighbour."""
+    from autograder.runner import ChildUids
+
+    first, second = ChildUids(), ChildUids()
+    try:
+        claimed = [first.get(), first.get(), second.get(), second.get()]
+        assert len(set(claimed)) == 4
+    finally:
+        first.close()
+        second.close()
