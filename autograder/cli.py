@@ -1,4 +1,5 @@
-"""The `keras-course` command: `check` a learner's folder, print a step's `hint`."""
+"""The `keras-course` command: learners `check` their folder and read a `hint`; instructors `grade` a
+class, build the learners' `release` and set up an nbgrader `course`."""
 
 from __future__ import annotations
 
