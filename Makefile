@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 serve: install
 	$(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
-build: install system-deps
+build: install
 	$(PY) -m autograder.build
 
 check: install

@@ -59,7 +59,7 @@ def _hangul_font() -> None:
         if Path(p).name in ("NanumGothic.ttf", "NanumGothicBold.ttf")
     ]
     if not paths:
-        raise RuntimeError("no Hangul font for the figures: install Debian's fonts-nanum (see the Makefile)")
+        raise RuntimeError("no Hangul font for the figures: `make system-deps` installs Debian's fonts-nanum")
     for path in paths:
         font_manager.fontManager.addfont(path)
 
