@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ def relative_warning(w: warnings.WarningMessage) -> str:
 
 
 @contextlib.contextmanager
-def captured():
+def captured() -> Iterator[dict[str, Any]]:
     """Collect stdout and warnings of the code run inside (Keras writes its progress bars to stdout)."""
     out: dict[str, Any] = {}
     buffer = io.StringIO()
