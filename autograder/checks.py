@@ -489,7 +489,9 @@ def _step4_batch_size(o: Outcome) -> Finding:
     if problem := history_problem(o):
         return Finding(False, problem)
     steps = o.data.get("params", {}).get("steps")
-    batch = f"≈ {math.ceil(spec.DATA.size / steps)}" if isinstance(steps, int) and steps > 0 else "?"
+    batch = "?"
+    if isinstance(steps, int) and steps > 0:  # steps = ceil(samples / batch_size)
+        batch = f"≥ {spec.DATA.size}" if steps == 1 else f"≈ {math.ceil(spec.DATA.size / steps)}"
     return Finding(
         steps == spec.DATA.size // spec.BATCH_SIZE,
         found(
