@@ -85,7 +85,10 @@ class ChildUids:
         return self._free.get()
 
     def put(self, uid: int) -> None:
-        self._free.put(uid)
+        """Reuse `uid` only once nothing runs under it any more: leftover tasks (a fork bomb's, not
+        yet gone after the sweep) would count against the next child's process limit."""
+        if sandbox.tasks_of(uid) == 0:
+            self._free.put(uid)
 
     def close(self) -> None:
         for handle in self._held:

@@ -27,7 +27,7 @@ def _address_space() -> int:
     return 0
 
 
-def _tasks_of(uid: int) -> int:
+def tasks_of(uid: int) -> int:
     """Processes and threads this user id already runs (Linux); they count against RLIMIT_NPROC."""
     count = 0
     for status in Path("/proc").glob("[0-9]*/status"):
@@ -56,7 +56,7 @@ def limit_resources(limits: dict[str, Any], dropping_to_uid: bool) -> None:
     if not dropping_to_uid:
         if not sys.platform.startswith("linux"):
             return
-        processes += _tasks_of(os.getuid())
+        processes += tasks_of(os.getuid())
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
 
 

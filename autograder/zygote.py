@@ -88,6 +88,15 @@ def serve() -> None:
                 _reply({"id": request["id"], "status": status})
 
 
+def _adopt_orphans() -> None:
+    """Become the reaper of orphaned descendants (Linux), so a killed child's leftovers are reaped
+    here at once rather than lingering as zombies that count against their uid's process limit."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
 if __name__ == "__main__":
+    _adopt_orphans()
     _reply({"ready": True})
     serve()

@@ -179,3 +179,25 @@ def test_two_graders_on_one_machine_never_share_a_child_uid():
     finally:
         first.close()
         second.close()
+
+
+def test_a_fork_bomb_is_stopped_and_poisons_no_later_step(tmp_path, zygote):
+    """The bomb hits the process limit, is killed at its time limit, and the steps run after it
+    in the same zygote (possibly under a reused uid) still get every thread they need."""
+    bomb = Answer(
+        3,
+        {"compile_model": "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass"},
+        "import os\n",
+    )
+    outcome = run_step(
+        STEP_BY_NUMBER[3], write_submission(tmp_path / "bomb", {3: bomb}), Limits(timeout=6), zygote
+    )
+    assert outcome.status == "timeout"
+    folder = tmp_path / "honest"
+    folder.mkdir()
+    for number in (3, 5):
+        shutil.copy(ROOT / "solutions" / STEP_BY_NUMBER[number].filename, folder)
+    for _ in range(2):
+        for number in (3, 5):
+            report = assess([run_step(STEP_BY_NUMBER[number], folder, Limits(), zygote)])[0]
+            assert failed_ids(report) == set(), report.outcome.error

@@ -21,6 +21,9 @@ from autograder.steps import STEPS
 from answers import MUTANTS, Answer, write_submission
 from conftest import ROOT
 
+# One worker grades the class once: split across xdist workers, each would grade (and bomb) it again.
+pytestmark = pytest.mark.xdist_group("grade-class")
+
 MAX = {step.number: sum(c.points for c in all_checks() if c.step == step.number) for step in STEPS}
 SOLUTIONS = {step.number: (ROOT / "solutions" / step.filename).read_text() for step in STEPS}
 ONE_MISTAKE_PER_STEP = [
