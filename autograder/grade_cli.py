@@ -18,7 +18,8 @@ TEXT = {
     "ko": {
         "grading": "채점 중",
         "none": "제출물이 없습니다: {path}",
-        "summary": "{graded}명 채점, {failed}명 실패, {skipped}명은 바뀌지 않아 건너뜀 → {out}",
+        "summary": "{graded}명 채점, {failed}명 실패 → {out}",
+        "skipped": "{skipped}명은 제출물이 바뀌지 않아 지난 결과를 그대로 씁니다",
         "student": "학생",
         "total": "합계",
         "status": "상태",
@@ -26,7 +27,8 @@ TEXT = {
     "en": {
         "grading": "grading",
         "none": "no submissions in {path}",
-        "summary": "{graded} graded, {failed} failed, {skipped} unchanged and skipped → {out}",
+        "summary": "{graded} graded, {failed} failed → {out}",
+        "skipped": "{skipped} unchanged since the last run: their results are kept, not run again",
         "student": "student",
         "total": "total",
         "status": "status",
@@ -72,12 +74,8 @@ def grade_command(args: argparse.Namespace) -> int:
 
         write_gradebook(args.nbgrader, args.out)
     console.print(summary_table(run, args.lang))
-    console.print(
-        text["summary"].format(
-            graded=len(run.results) - len(run.failed),
-            failed=len(run.failed),
-            skipped=len(run.skipped),
-            out=args.out,
-        )
-    )
+    if run.skipped:
+        console.print(text["skipped"].format(skipped=len(run.skipped)))
+    graded = len(run.results) - len(run.failed)
+    console.print(text["summary"].format(graded=graded, failed=len(run.failed), out=args.out))
     return 1 if run.failed else 0
