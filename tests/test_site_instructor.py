@@ -1,0 +1,143 @@
+"""The instructor guide tells the truth: what its prose says about the recorded nbgrader round and the
+`keras-course grade` runs (docs/_snippets/generated/instructor.json, re-recorded by `make build`
+whenever what it shows changes) is what that recording shows, and it names every setting there is."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from leaks import HIDDEN, hidden_code, solution_regions
+
+from autograder import site_instructor, site_pages
+from autograder.checks import all_checks
+from autograder.steps import STEPS
+
+from conftest import ROOT
+
+CHECKS = all_checks(include_hidden=True)
+MAX = {str(step.number): sum(c.points for c in CHECKS if c.step == step.number) for step in STEPS}
+
+
+@pytest.fixture(scope="module")
+def recording() -> dict:
+    return json.loads(site_pages.INSTRUCTOR_JSON.read_text(encoding="utf-8"))
+
+
+def text(run: dict) -> str:
+    return "\n".join(run["output"])
+
+
+def submitters(recording: dict) -> list[str]:
+    return [student for student, _ in recording["class"]]
+
+
+def graded_notebooks(recording: dict) -> list[str]:
+    return [student for student, plan in recording["class"] if plan != site_instructor.INVALID]
+
+
+def test_the_class_is_the_sample_student_list(recording: dict) -> None:
+    with open(ROOT / "course" / "students.csv", encoding="utf-8") as handle:
+        students = {row["id"] for row in csv.DictReader(handle)}
+    assert {*submitters(recording), recording["absent"]} == students
+    assert recording["absent"] not in submitters(recording)
+
+
+def test_autograde_warns_once_per_hidden_cell_and_reports_the_invalid_notebook(recording: dict) -> None:
+    log = text(recording["nbgrader"]["autograde"])
+    changed = re.findall(r"Attribute 'checksum' for cell (\w+) has changed!", log)
+    hidden_cells = {c.id.replace(".", "_") for c in HIDDEN}
+    assert set(changed) == hidden_cells  # only hidden test cells: the learners edited nothing else
+    assert len(changed) == len(hidden_cells) * len(graded_notebooks(recording))
+    assert "Overwriting files with master versions" in log
+    assert "SAWarning: Object of type <SubmittedAssignment> not in session" in log
+    assert "Kernel is running over TCP without encryption" in log
+    assert "There was an error processing assignment 'keras01' for student 'hyunwoo'" in log
+    assert "Removing failed assignment" in log
+    assert recording["nbgrader"]["autograde"]["output"][-1] == "exit status: 1"
+
+
+def test_learner_commands_say_what_the_guide_says(recording: dict) -> None:
+    nb = recording["nbgrader"]
+    assert "Creating exchange directory" in text(nb["release"])
+    for run in [*nb["fetch"].values(), *nb["submit"].values()]:
+        assert "--student=" in run["command"] and "--course=keras-course" in run["command"]
+        assert "No nbgrader_config.py file found" in text(run)
+    assert text(nb["validate_pass"]).endswith("Success! Your notebook passes all the tests.")
+    failed = text(nb["validate_fail"])
+    assert "VALIDATION FAILED ON" in failed and nb["validate_fail"]["output"][-1] == "exit status: 0"
+    assert "Kernel is running over TCP without encryption" in failed
+    collected = text(nb["collect"])
+    if recording["as_root"]:  # one account submitted for everyone
+        assert collected.count("cheating attempt?") == len(submitters(recording))
+
+
+def test_feedback_shows_a_hidden_cell_as_a_call_and_never_the_judging_code(recording: dict) -> None:
+    nb = recording["nbgrader"]
+    cell = "\n".join(nb["feedback_cell"])
+    check = site_instructor.FEEDBACK_CELL.replace("_", ".", 1)
+    assert f'assert_check("{check}", globals())' in cell and "Score: 0.0 / 1.0" in cell
+    for secret in [*hidden_code(), *solution_regions()]:
+        assert secret not in cell
+    files = {Path(p).name for p in nb["feedback_files"] if Path(p).suffix}
+    assert files == {"keras01.html", "timestamp.txt", "submission_secret.txt"}  # nothing of source/
+
+
+def export_scores(run: dict) -> dict[str, tuple[str, float]]:
+    rows = csv.DictReader(line for line in run["output"] if not line.startswith("["))
+    return {row["student_id"]: (row["timestamp"], float(row["score"])) for row in rows}
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_both_graders_give_the_same_totals_and_grade_fills_the_gradebook(recording: dict, lang: str) -> None:
+    graded = recording["grade"][lang]
+    grades = json.loads(graded["json"])
+    assert grades["steps"] == MAX
+    students = grades["students"]
+    assert set(students) == set(submitters(recording))
+    autograde = export_scores(recording["nbgrader"]["export_csv"])
+    after = export_scores(graded["export"])
+    for student in graded_notebooks(recording):
+        assert autograde[student][1] == after[student][1] == students[student]["total"], student
+    assert students["minji"]["steps"] == MAX
+    for step, points in students["junho"]["steps"].items():  # one mistake in every step
+        assert 0 < points < MAX[step], (step, points)
+    assert students["seoyeon"] == {**students["seoyeon"], "status": "graded", "total": 0}
+    assert (
+        students["hyunwoo"]["status"] == "failed"
+        and "not a readable notebook" in students["hyunwoo"]["reasons"][0]
+    )
+    assert autograde[recording["absent"]] == ("", 0.0)  # listed, never submitted
+    assert graded["grade"]["output"][-1] == "exit status: 1"
+    rerun = text(graded["rerun"])
+    assert str(len(submitters(recording))) in rerun.splitlines()[-2] and graded["rerun"]["status"] == 1
+    assert "feedback/junho/loss.png" in text(graded["files"])
+
+
+def test_the_learner_release_holds_nothing_secret(recording: dict) -> None:
+    listed = text(recording["release"])
+    assert "exercises/step1_data.py" in listed and "autograder/checks.py" in listed
+    assert "hidden_checks" not in listed and "calibrate" not in listed and "solutions" not in listed
+
+
+def test_the_recording_has_no_path_of_this_machine(recording: dict) -> None:
+    raw = site_pages.INSTRUCTOR_JSON.read_text(encoding="utf-8")
+    for path in ("/tmp/", str(ROOT), str(Path.home()), "/root/"):
+        assert path not in raw, path
+
+
+def _settings(source: str) -> set[str]:
+    return set(re.findall(r"KERAS_COURSE_[A-Z_]+", source))
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_guide_names_every_setting_with_its_default(lang: str) -> None:
+    config = (ROOT / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
+    cli = (ROOT / "autograder" / "cli.py").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / lang / "instructor.md").read_text(encoding="utf-8")
+    assert _settings(config) | _settings(cli) <= _settings(page)
+    (timeout,) = re.findall(r'KERAS_COURSE_CELL_TIMEOUT", "(\d+)"', config)
+    assert re.search(rf"`KERAS_COURSE_CELL_TIMEOUT` \| `{timeout}` \|", page)
