@@ -786,8 +786,8 @@ GUIDE: dict[str, dict[str, str]] = {
         "not_graded": "채점 안 됨",
         "command": "명령",
         "seconds": "걸린 시간",
-        "autograde": "`nbgrader autograde keras01` (제출물 4개)",
-        "grade": "`keras-course grade` (같은 제출물 4개)",
+        "autograde": "`nbgrader autograde keras01` (제출물 {n}개)",
+        "grade": "`keras-course grade` (같은 제출물 {n}개)",
         "rerun": "`keras-course grade` 다시 (바뀐 것 없음)",
         "validate": "`nbgrader validate` (학습자 1명)",
         "whole": "이 페이지의 기록 전체 (한국어·영어 채점 포함)",
@@ -823,8 +823,8 @@ GUIDE: dict[str, dict[str, str]] = {
         "not_graded": "not graded",
         "command": "command",
         "seconds": "time",
-        "autograde": "`nbgrader autograde keras01` (4 submissions)",
-        "grade": "`keras-course grade` (the same 4 submissions)",
+        "autograde": "`nbgrader autograde keras01` ({n} submissions)",
+        "grade": "`keras-course grade` (the same {n} submissions)",
         "rerun": "`keras-course grade` again (nothing changed)",
         "validate": "`nbgrader validate` (one learner)",
         "whole": "this page's whole recording (grading in Korean and English included)",
@@ -927,11 +927,11 @@ def class_table(lang: str, recording: dict[str, Any]) -> str:
 
 
 def timings_table(lang: str, recording: dict[str, Any]) -> str:
-    g = GUIDE[lang]
+    g, n = GUIDE[lang], len(recording["class"])
     rows = [
         [g["validate"], recording["nbgrader"]["validate_pass"]["seconds"]],
-        [g["autograde"], recording["nbgrader"]["autograde"]["seconds"]],
-        [g["grade"], recording["grade"][lang]["grade"]["seconds"]],
+        [g["autograde"].format(n=n), recording["nbgrader"]["autograde"]["seconds"]],
+        [g["grade"].format(n=n), recording["grade"][lang]["grade"]["seconds"]],
         [g["rerun"], recording["grade"][lang]["rerun"]["seconds"]],
         [g["whole"], recording["seconds"]],
     ]

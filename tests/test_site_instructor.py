@@ -129,6 +129,14 @@ def test_the_recording_has_no_path_of_this_machine(recording: dict) -> None:
         assert path not in raw, path
 
 
+def test_the_guide_counts_the_hidden_test_cells_as_nbgrader_does() -> None:
+    for lang, count in (
+        ("ko", f"숨은 테스트 칸 수({len(HIDDEN)}개)"),
+        ("en", f"once per hidden test cell ({len(HIDDEN)})"),
+    ):
+        assert count in (ROOT / "docs" / lang / "instructor.md").read_text(encoding="utf-8"), lang
+
+
 def _settings(source: str) -> set[str]:
     return set(re.findall(r"KERAS_COURSE_[A-Z_]+", source))
 
