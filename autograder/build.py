@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +33,22 @@ def stub_source(solution: str) -> str:
     if not ClearSolutions()._replace_solution_region(cell, "python"):
         raise ValueError("no ### BEGIN SOLUTION region")
     return cell.source
+
+
+def fill_stub(source: str, bodies: dict[str, str]) -> str:
+    """The inverse of stub_source: each function's `# YOUR CODE HERE` stub replaced by a body, as a
+    learner would type it (for sample classes in the tests and the docs' recorded runs)."""
+    for function, body in bodies.items():
+        stub = re.compile(
+            rf"(def {function}\(.*?\n)(?P<indent>[ ]+)# YOUR CODE HERE\n[ ]+raise NotImplementedError\(\)",
+            re.S,
+        )
+        match = stub.search(source)
+        if match is None:
+            raise ValueError(f"no stub of {function}")
+        indented = textwrap.indent(textwrap.dedent(body).strip("\n"), match["indent"])
+        source = source[: match.start()] + match[1] + indented + source[match.end() :]
+    return source
 
 
 def stub_file(step_module: str) -> str:

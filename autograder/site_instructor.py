@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autograder.build import fill_stub
 from autograder.steps import STEP_BY_NUMBER, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,21 +78,6 @@ def solution_bodies(step: int) -> dict[str, str]:
             raise ValueError(f"no solution region in {function}")
         bodies[function] = textwrap.dedent(region["body"])
     return bodies
-
-
-def fill_stub(source: str, bodies: dict[str, str]) -> str:
-    """`source` with each function's `# YOUR CODE HERE` / `raise NotImplementedError()` replaced."""
-    for function, body in bodies.items():
-        stub = re.compile(
-            rf"(def {function}\(.*?\n)(?P<indent>[ ]+)# YOUR CODE HERE\n[ ]+raise NotImplementedError\(\)",
-            re.S,
-        )
-        match = stub.search(source)
-        if match is None:
-            raise ValueError(f"no stub of {function}")
-        indented = textwrap.indent(body.strip("\n"), match["indent"])
-        source = source[: match.start()] + match[1] + indented + source[match.end() :]
-    return source
 
 
 def answers_of(plan: tuple[str, ...] | str) -> dict[int, dict[str, str]]:

@@ -12,7 +12,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.build import stub_file
+from autograder.build import fill_stub, stub_file
 from autograder.steps import STEP_BY_NUMBER, STEPS
 
 STUB = "# YOUR CODE HERE\n{indent}raise NotImplementedError()"
@@ -26,23 +26,9 @@ class Answer:
     fails: frozenset[str] = field(default_factory=frozenset)  # check ids expected to fail
 
 
-def fill_regions(source: str, bodies: dict[str, str]) -> str:
-    """`source` with each function's `# YOUR CODE HERE` stub region replaced by its body."""
-    for function, body in bodies.items():
-        pattern = re.compile(
-            rf"(def {function}\(.*?\n)(?P<indent>[ ]+)# YOUR CODE HERE\n[ ]+raise NotImplementedError\(\)",
-            re.S,
-        )
-        match = pattern.search(source)
-        assert match, f"no stub region for {function}"
-        indented = textwrap.indent(textwrap.dedent(body).strip("\n"), match["indent"])
-        source = source[: match.start()] + match[1] + indented + source[match.end() :]
-    return source
-
-
 def fill(step: int, bodies: dict[str, str], prelude: str = "") -> str:
     """The stub file of `step` filled in as a learner would (prelude: module code before the functions)."""
-    source = fill_regions(stub_file(STEP_BY_NUMBER[step].module), bodies)
+    source = fill_stub(stub_file(STEP_BY_NUMBER[step].module), bodies)
     if prelude:
         first_def = source.index("\ndef ")
         source = source[:first_def] + "\n" + textwrap.dedent(prelude) + source[first_def:]
@@ -376,7 +362,7 @@ def solution_answer(step: int) -> Answer:
 
 def fill_cell(source: str, answer: Answer) -> str:
     """A released answer cell with each function's stub region replaced by the answer's body."""
-    source = fill_regions(source, answer.bodies)
+    source = fill_stub(source, answer.bodies)
     return textwrap.dedent(answer.prelude) + source if answer.prelude else source
 
 
