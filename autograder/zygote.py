@@ -24,6 +24,8 @@ import numpy  # noqa: E402,F401
 
 from autograder import harness, reference, sandbox  # noqa: E402,F401
 
+harness.prepare_tensorflow()  # a setting only: still no TensorFlow op (nor thread pool) before fork
+
 
 def _child(request: dict) -> None:
     """In the forked child: confine, run the step, write the result; never return."""
