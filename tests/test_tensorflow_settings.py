@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from answers import MUTANTS, fill, solution_answer
 from autograder.sandbox import environment
+
+from answers import MUTANTS, fill, solution_answer
 from conftest import ROOT
 
 EXPORT = """
