@@ -72,6 +72,10 @@ class StudentResult:
         }
 
 
+def _step_label(number: int, lang: str) -> str:
+    return f"{number}단계" if lang == "ko" else f"step {number}"
+
+
 def _reasons(reports: list[StepReport], lang: str) -> list[str]:
     reasons = []
     for report in reports:
@@ -84,11 +88,11 @@ def _reasons(reports: list[StepReport], lang: str) -> list[str]:
                 detail += f" ({error.get('seconds')} s)"
             elif error.get("type"):
                 detail += f" ({error['type']}: {str(error.get('message', ''))[:120]})"
-            reasons.append(f"step {report.step.number}: {detail}")
+            reasons.append(f"{_step_label(report.step.number, lang)}: {detail}")
         elif failed_calls:
             error = failed_calls[0].get("error", {})
             reasons.append(
-                f"step {report.step.number}: {error.get('type')}: {str(error.get('message'))[:120]}"
+                f"{_step_label(report.step.number, lang)}: {error.get('type')}: {str(error.get('message'))[:120]}"
             )
     return reasons
 
@@ -219,7 +223,9 @@ def grade_class(
                 try:
                     folder = _step_folder(submission, Path(tmp) / submission.student)
                 except InvalidSubmission as exc:
-                    result = StudentResult(submission.student, "failed", {}, 0, [str(exc)], content_hash)
+                    result = StudentResult(
+                        submission.student, "failed", {}, 0, [exc.reason(lang)], content_hash
+                    )
                     result.steps = {str(s.number): 0 for s in STEPS}
                     result.checks = {c.id: 0 for c in checks}
                     reports: list[StepReport] = []
@@ -246,7 +252,7 @@ def grade_class(
 def _step_folder(submission: Submission, scratch: Path) -> Path:
     if not submission.is_notebook:
         if not submission.files():
-            raise InvalidSubmission("no step files (step1_data.py … step5_evaluate.py) and no notebook found")
+            raise InvalidSubmission("nothing_to_grade")
         return submission.path
     notebook_to_steps(submission.path, scratch)
     return scratch

@@ -22,7 +22,26 @@ NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 
 
 class InvalidSubmission(ValueError):
-    """A submission that cannot be turned into step files (its message is shown to the instructor)."""
+    """A submission that cannot be turned into step files; `reason(lang)` is shown to the instructor."""
+
+    REASONS = {
+        "unreadable_notebook": {"ko": "읽을 수 없는 노트북", "en": "not a readable notebook"},
+        "nothing_to_grade": {
+            "ko": "단계 파일(step1_data.py … step5_evaluate.py)도 노트북도 없음",
+            "en": "no step files (step1_data.py … step5_evaluate.py) and no notebook found",
+        },
+    }
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(kind, detail)
+        self.kind, self.detail = kind, detail
+
+    def reason(self, lang: str = "en") -> str:
+        text = self.REASONS[self.kind][lang]
+        return f"{text} ({self.detail})" if self.detail else text
+
+    def __str__(self) -> str:
+        return self.reason("en")
 
 
 @dataclass(frozen=True)
@@ -80,7 +99,7 @@ def _code_cells(notebook_path: Path) -> list[dict]:
         cells = notebook["cells"]
         assert isinstance(cells, list)
     except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
-        raise InvalidSubmission(f"not a readable notebook ({type(exc).__name__}: {exc})") from None
+        raise InvalidSubmission("unreadable_notebook", f"{type(exc).__name__}: {exc}") from None
     code = []
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":

@@ -54,3 +54,24 @@ def test_an_invalid_notebook_is_a_clear_error(tmp_path):
     path.write_text(json.dumps({"cells": "nope"}))
     with pytest.raises(InvalidSubmission, match="not a readable notebook"):
         notebook_to_steps(path, tmp_path / "steps")
+
+
+@pytest.mark.parametrize(
+    ("lang", "unreadable", "empty"),
+    [
+        ("ko", "읽을 수 없는 노트북 (", "노트북도 없음"),
+        ("en", "not a readable notebook (", "no notebook found"),
+    ],
+)
+def test_a_submission_that_cannot_run_is_failed_with_a_reason_in_the_instructors_language(
+    tmp_path, lang, unreadable, empty
+):
+    from autograder.grade import grade_class
+
+    (tmp_path / "class" / "broken").mkdir(parents=True)
+    (tmp_path / "class" / "broken" / "keras01.ipynb").write_text("{not json")
+    (tmp_path / "class" / "empty").mkdir()
+    run = grade_class(tmp_path / "class", tmp_path / "out", workers=1, lang=lang)
+    reasons = {result.student: result.reasons for result in run.results}
+    assert [r.status for r in run.results] == ["failed", "failed"] and all(r.total == 0 for r in run.results)
+    assert reasons["broken"][0].startswith(unreadable) and empty in reasons["empty"][0]
