@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import sys
 
 os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"})
@@ -64,11 +65,17 @@ def _sweep(uid: int | None) -> None:
 def serve() -> None:
     running: dict[int, dict] = {}  # pid -> request
     stdin = sys.stdin.fileno()
+    # A child's end wakes the select below at once (no polling delay on every step).
+    child_ended, wakeup = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wakeup)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     buffer = b""
     open_input = True
     while open_input or running:
-        readable, _, _ = select.select([stdin] if open_input else [], [], [], 0.05)
-        if readable:
+        readable, _, _ = select.select([stdin, child_ended] if open_input else [child_ended], [], [], 1.0)
+        if child_ended in readable:
+            os.read(child_ended, 4096)
+        if stdin in readable:
             chunk = os.read(stdin, 65536)
             open_input = bool(chunk)
             buffer += chunk
@@ -77,6 +84,10 @@ def serve() -> None:
                 request = json.loads(line)
                 pid = os.fork()
                 if pid == 0:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    os.close(child_ended)
+                    os.close(wakeup)
                     _child(request)
                 running[pid] = request
                 _reply({"id": request["id"], "pid": pid})
