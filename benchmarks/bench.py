@@ -3,11 +3,12 @@
     make bench        (or: .venv/bin/python benchmarks/bench.py [--students 24])
 
 1. The floor: what any grader of this course pays at least once, `import tensorflow` plus one
-   reference fit (100 epochs x 10 steps), in a fresh process with the graders' settings.
+   reference fit (100 epochs x 10 steps), in a fresh process with the graders' environment and
+   TensorFlow settings (harness.prepare_tensorflow).
 2. `keras-course check` on the solutions (what a learner runs), against the floor.
 3. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
-   `keras-course grade`, in one run; the honest submissions must get identical points from both.
-   The last line is the speedup.
+   `keras-course grade` (three runs, median), in one session; the honest submissions must get
+   identical points from both. The last line is the speedup.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import csv
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,7 +39,8 @@ import json, time
 start = time.perf_counter()
 import tensorflow, keras
 imported = time.perf_counter()
-from autograder import reference
+from autograder import harness, reference
+harness.prepare_tensorflow()  # the graders' own TensorFlow settings: the floor is theirs too
 model = reference.compiled_model()
 x, y = reference.data()
 model.fit(x, y, epochs=100, batch_size=1, verbose=0)
@@ -143,7 +146,16 @@ def nbgrader_points(course: Path) -> dict[str, dict[str, float]]:
     return points
 
 
-def compare_graders(students: int, workers: int) -> None:
+def grade_with_keras_course(course: Path, out: Path, workers: int) -> tuple[float, dict]:
+    """Wall seconds of one `keras-course grade` run into a fresh OUT (nothing skipped), and its grades."""
+    command = [sys.executable, "-m", "autograder.cli", "grade", str(course), "--out", str(out)]
+    seconds, _ = timed([*command, "--workers", str(workers)], cwd=ROOT)
+    return seconds, json.loads((out / "grades.json").read_text())["students"]
+
+
+def compare_graders(students: int, workers: int, repeats: int) -> tuple[float, float]:
+    """Seconds of `nbgrader autograde` (one run: it is slow) and the median of `repeats` runs of ours
+    (two workers on a shared 2-core machine feel a noisy neighbour more than nbgrader's one process)."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         answers = class_answers(students)
@@ -152,31 +164,23 @@ def compare_graders(students: int, workers: int) -> None:
             [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=course, env=nbgrader_env(tmp)
         )
         assert done.returncode == 0, done.stderr[-2000:]
-        out = tmp / "grades"
-        kc_seconds, done = timed(
-            [
-                sys.executable,
-                "-m",
-                "autograder.cli",
-                "grade",
-                str(course),
-                "--out",
-                str(out),
-                "--workers",
-                str(workers),
-            ],
-            cwd=ROOT,
-        )
-        ours = json.loads((out / "grades.json").read_text())["students"]
         theirs = nbgrader_points(course)
         honest = [s for s, a in answers.items() if a == HONEST]
-        agree = [s for s in answers if {k: float(v) for k, v in ours[s]["steps"].items()} == theirs[s]]
-        missing = [s for s in honest if s not in agree]
+        runs = []
+        for run in range(repeats):
+            seconds, ours = grade_with_keras_course(course, tmp / f"grades{run}", workers)
+            agree = [s for s in answers if {k: float(v) for k, v in ours[s]["steps"].items()} == theirs[s]]
+            missing = [s for s in honest if s not in agree]
+            assert not missing, f"honest submissions graded differently: {missing}"
+            runs.append(seconds)
+        kc_seconds = statistics.median(runs)
         print(f"class: {students} notebooks ({len(honest)} honest), {workers} workers")
         print(f"nbgrader autograde: {nb_seconds:.1f} s ({nb_seconds / students:.2f} s per submission)")
-        print(f"keras-course grade: {kc_seconds:.1f} s ({kc_seconds / students:.2f} s per submission)")
-        print(f"same points per step from both graders: {len(agree)} of {students} submissions")
-        assert not missing, f"honest submissions graded differently: {missing}"
+        print(
+            f"keras-course grade: {kc_seconds:.1f} s ({kc_seconds / students:.2f} s per submission), "
+            f"median of {repeats} runs: {', '.join(f'{r:.1f}' for r in runs)} s"
+        )
+        print(f"same points per step from both graders: {len(agree)} of {students} submissions, in every run")
         return nb_seconds, kc_seconds
 
 
@@ -184,6 +188,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of keras-course grade (median)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -196,7 +201,7 @@ def main() -> None:
         print(
             f"keras-course check (5 steps, hidden checks): {check:.2f} s = {check / floor_total:.2f}× the floor"
         )
-    nb_seconds, kc_seconds = compare_graders(args.students, args.workers)
+    nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
     print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
     print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")
 
