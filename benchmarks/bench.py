@@ -166,13 +166,14 @@ def compare_graders(students: int, workers: int, repeats: int) -> tuple[float, f
         assert done.returncode == 0, done.stderr[-2000:]
         theirs = nbgrader_points(course)
         honest = [s for s, a in answers.items() if a == HONEST]
-        runs = []
+        runs, agreeing = [], []
         for run in range(repeats):
             seconds, ours = grade_with_keras_course(course, tmp / f"grades{run}", workers)
             agree = [s for s in answers if {k: float(v) for k, v in ours[s]["steps"].items()} == theirs[s]]
             missing = [s for s in honest if s not in agree]
             assert not missing, f"honest submissions graded differently: {missing}"
             runs.append(seconds)
+            agreeing.append(len(agree))
         kc_seconds = statistics.median(runs)
         print(f"class: {students} notebooks ({len(honest)} honest), {workers} workers")
         print(f"nbgrader autograde: {nb_seconds:.1f} s ({nb_seconds / students:.2f} s per submission)")
@@ -180,7 +181,9 @@ def compare_graders(students: int, workers: int, repeats: int) -> tuple[float, f
             f"keras-course grade: {kc_seconds:.1f} s ({kc_seconds / students:.2f} s per submission), "
             f"median of {repeats} runs: {', '.join(f'{r:.1f}' for r in runs)} s"
         )
-        print(f"same points per step from both graders: {len(agree)} of {students} submissions, in every run")
+        print(
+            f"same points per step from both graders: {min(agreeing)} of {students} submissions (fewest of the runs)"
+        )
         return nb_seconds, kc_seconds
 
 
