@@ -7,10 +7,12 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve test build check bench lint clean system-deps vendor-mermaid
 
-# The browser tests drive Debian's Chromium, and the site's figures need a Hangul font (Debian's
-# fonts-nanum): both installed once, when missing, with apt-get (as root, or through sudo).
+# The browser tests drive Debian's Chromium, the site's figures need a Hangul font (Debian's
+# fonts-nanum) and the grader's sandbox is bubblewrap: installed once, when missing, with apt-get
+# (as root, or through sudo).
 CHROMIUM := /usr/bin/chromium
 NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
+BWRAP := /usr/bin/bwrap
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The site's diagrams: mermaid, vendored under docs/ so the site needs no network (refresh: make vendor-mermaid).
 MERMAID_VERSION := 11.17.2
@@ -23,6 +25,8 @@ $(STAMP): pyproject.toml
 	@command -v python3 >/dev/null || { echo "python3 (3.10+) is required"; exit 1; }
 	@test -x $(VENV)/bin/uv || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q uv; }
 	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	@# The grader's sandbox mounts the venv read-only: compile it once, or every child compiles TensorFlow.
+	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	@touch $(STAMP)
 
 serve: install
@@ -46,10 +50,10 @@ bench: install
 	$(PY) benchmarks/bench.py
 
 system-deps:
-	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ]; then \
-	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)) and fonts-nanum first"; exit 1; }; \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ] || [ ! -x $(BWRAP) ]; then \
+	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)), fonts-nanum and bubblewrap first"; exit 1; }; \
 	  $(SUDO) apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum bubblewrap; \
 	fi
 
 vendor-mermaid:

@@ -81,6 +81,11 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     grade.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR", help="also write into this gradebook")
+    grade.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade without the sandbox where it cannot run (learner code then reaches this machine)",
+    )
     grade.set_defaults(run=_grade)
 
     hint = sub.add_parser("hint", parents=[lang], help="print the hint of a step")

@@ -6,6 +6,7 @@ Only the checks' messages are written, never their code; hidden checks say what 
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -74,26 +75,31 @@ def _hangul_font() -> bool:
     return True
 
 
-def plot_loss(values: list[float], path: Path, lang: str) -> None:
-    import matplotlib
+# matplotlib is not thread-safe (its font cache, tick locators and rcParams are shared): students
+# are graded in parallel threads, so one plot is drawn at a time.
+_PLOT_LOCK = threading.Lock()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def plot_loss(values: list[float], path: Path, lang: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.ticker import FormatStrFormatter
 
-    if lang == "ko" and not _hangul_font():
-        lang = "en"
-    figure, axes = plt.subplots(figsize=(6, 3.2), dpi=100)
-    axes.plot(range(1, len(values) + 1), values, color="#1f77b4")
-    axes.set_yscale("log")
-    axes.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    axes.set_title(TEXT[lang]["curve"])
-    axes.set_xlabel(TEXT[lang]["epoch"])
-    axes.set_ylabel(TEXT[lang]["loss"])
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, metadata={"Software": None})
-    plt.close(figure)
+    with _PLOT_LOCK:
+        if lang == "ko" and not _hangul_font():
+            lang = "en"
+        figure = Figure(figsize=(6, 3.2), dpi=100)
+        FigureCanvasAgg(figure)
+        axes = figure.subplots()
+        axes.plot(range(1, len(values) + 1), values, color="#1f77b4")
+        axes.set_yscale("log")
+        axes.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        axes.set_title(TEXT[lang]["curve"])
+        axes.set_xlabel(TEXT[lang]["epoch"])
+        axes.set_ylabel(TEXT[lang]["loss"])
+        axes.grid(alpha=0.3)
+        figure.tight_layout()
+        figure.savefig(path, metadata={"Software": None})
 
 
 def write(folder: Path, result: Any, reports: list[StepReport], lang: str, maximum: int) -> None:
@@ -101,6 +107,9 @@ def write(folder: Path, result: Any, reports: list[StepReport], lang: str, maxim
     plot = None
     curve = loss_curve(reports[3]) if len(reports) > 3 else []
     if len(curve) > 1:
-        plot_loss(curve, folder / "loss.png", lang)
-        plot = "loss.png"
+        try:
+            plot_loss(curve[:10_000], folder / "loss.png", lang)
+            plot = "loss.png"
+        except Exception:  # noqa: BLE001 - a plot that cannot be drawn costs the plot, not the grade
+            plot = None
     atomic_write(folder / "feedback.md", markdown(result, reports, lang, maximum, plot))

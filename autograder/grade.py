@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder import bubblewrap
 from autograder.checks import all_checks
-from autograder.files import atomic_write
+from autograder.files import atomic_write, csv_cell, printable
 from autograder.report import StepReport, assess
 from autograder.runner import Limits, Outcome, Spawner, Zygote, run_step, start_runner
 from autograder.steps import STEPS
@@ -38,6 +39,7 @@ REASONS = {
     "import_error": {"ko": "불러오기 오류", "en": "error while loading"},
     "unreadable": {"ko": "돌려준 값을 읽을 수 없음", "en": "returned value unreadable"},
     "not_done": {"ko": "풀지 않음", "en": "not done"},
+    "grader_error": {"ko": "채점 중 오류", "en": "error while grading"},
 }
 
 
@@ -87,12 +89,15 @@ def _reasons(reports: list[StepReport], lang: str) -> list[str]:
             if status == "timeout":
                 detail += f" ({error.get('seconds')} s)"
             elif error.get("type"):
-                detail += f" ({error['type']}: {str(error.get('message', ''))[:120]})"
+                detail += f" ({printable(error['type'], 80)}: {printable(error.get('message', ''), 120)})"
+            elif error.get("message"):
+                detail += f" ({printable(error['message'], 120)})"
             reasons.append(f"{_step_label(report.step.number, lang)}: {detail}")
         elif failed_calls:
-            error = failed_calls[0].get("error", {})
+            error = failed_calls[0].get("error") or {}
             reasons.append(
-                f"{_step_label(report.step.number, lang)}: {error.get('type')}: {str(error.get('message'))[:120]}"
+                f"{_step_label(report.step.number, lang)}: "
+                f"{printable(error.get('type'), 80)}: {printable(error.get('message'), 120)}"
             )
     return reasons
 
@@ -140,7 +145,7 @@ class Gradebook:
         writer.writerow(["student", *(f"step{s.number}" for s in STEPS), "total", "status"])
         for student, row in self.data["students"].items():
             steps = [row["steps"].get(str(s.number), 0) for s in STEPS]
-            writer.writerow([student, *steps, row["total"], row["status"]])
+            writer.writerow([csv_cell(student), *steps, row["total"], row["status"]])
         return buffer.getvalue()
 
 
@@ -148,14 +153,15 @@ class LazyZygote:
     """One zygote for the whole run, started only when a step must really run (not on a rerun
     where every submission is unchanged)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sandboxed: bool = True) -> None:
         self._lock = threading.Lock()
+        self._sandboxed = sandboxed
         self._zygote: Zygote | Spawner | None = None
 
     def get(self) -> Zygote | Spawner:
         with self._lock:
             if self._zygote is None:
-                self._zygote = start_runner()
+                self._zygote = start_runner(self._sandboxed)
             return self._zygote
 
     def __enter__(self) -> LazyZygote:
@@ -176,6 +182,13 @@ class GradeRun:
     @property
     def failed(self) -> list[StudentResult]:
         return [r for r in self.results if r.status == "failed"]
+
+
+def _failed(student: str, content_hash: str, reason: str) -> StudentResult:
+    """A submission that could not be graded at all: zero everywhere, and why."""
+    steps = {str(s.number): 0 for s in STEPS}
+    checks = {c.id: 0 for c in all_checks()}
+    return StudentResult(student, "failed", steps, 0, [reason], content_hash, checks)
 
 
 def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
@@ -199,47 +212,54 @@ def grade_class(
     lang: str = "ko",
     force: bool = False,
     on_student: Callable[[StudentResult | None], None] | None = None,
+    sandboxed: bool = True,
 ) -> GradeRun:
-    """Grade every submission under `submissions_root` into `out`; see the module docstring."""
+    """Grade every submission under `submissions_root` into `out`; see the module docstring.
+
+    `sandboxed` (the default) refuses to run where the sandbox cannot (SandboxUnavailable)."""
     from autograder import feedback  # matplotlib: only when there is something to plot
 
+    if sandboxed and (why := bubblewrap.unavailable_reason()):
+        raise bubblewrap.SandboxUnavailable(why)
     out.mkdir(parents=True, exist_ok=True)
     book = Gradebook(out)
     run = GradeRun()
     limits = Limits(timeout=timeout)
     checks = all_checks()
     workers = workers or os.cpu_count() or 1
-    zygote = LazyZygote()
+    zygote = LazyZygote(sandboxed)
     with tempfile.TemporaryDirectory(prefix="keras-course-grade-") as tmp, zygote:
         with ThreadPoolExecutor(max_workers=workers) as steps_pool, ThreadPoolExecutor(workers) as students:
 
-            def grade_one(submission: Submission) -> None:
+            def judge_one(submission: Submission) -> tuple[StudentResult, list[StepReport]]:
                 content_hash = book.fingerprint(submission)
-                if not force and book.unchanged(submission.student, content_hash):
-                    run.skipped.append(submission.student)
-                    run.results.append(book.stored(submission.student))
-                    on_student and on_student(None)
-                    return
                 try:
-                    folder = _step_folder(submission, Path(tmp) / submission.student)
+                    folder = _step_folder(submission, Path(tempfile.mkdtemp(dir=tmp)))
                 except InvalidSubmission as exc:
-                    result = StudentResult(
-                        submission.student, "failed", {}, 0, [exc.reason(lang)], content_hash
-                    )
-                    result.steps = {str(s.number): 0 for s in STEPS}
-                    result.checks = {c.id: 0 for c in checks}
-                    reports: list[StepReport] = []
-                else:
-                    # Step 4 first: the longest job should not start last.
-                    order = sorted(STEPS, key=lambda s: -s.time_limit)
-                    futures: dict[int, Future[Outcome]] = {
-                        s.number: steps_pool.submit(run_step, s, folder, limits, zygote.get()) for s in order
-                    }
-                    outcomes = [futures[s.number].result() for s in STEPS]
-                    reports = assess(outcomes, checks)
-                    result = _result(submission, content_hash, reports, lang)
-                maximum = sum(book.data["steps"].values())
-                feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
+                    return _failed(submission.student, content_hash, exc.reason(lang)), []
+                # Step 4 first: the longest job should not start last.
+                order = sorted(STEPS, key=lambda s: -s.time_limit)
+                futures: dict[int, Future[Outcome]] = {
+                    s.number: steps_pool.submit(run_step, s, folder, limits, zygote.get()) for s in order
+                }
+                outcomes = [futures[s.number].result() for s in STEPS]
+                reports = assess(outcomes, checks)
+                return _result(submission, content_hash, reports, lang), reports
+
+            def grade_one(submission: Submission) -> None:
+                """Whatever goes wrong with one submission costs that submission only."""
+                try:
+                    if not force and book.unchanged(submission.student, book.fingerprint(submission)):
+                        run.skipped.append(submission.student)
+                        run.results.append(book.stored(submission.student))
+                        on_student and on_student(None)
+                        return
+                    result, reports = judge_one(submission)
+                    maximum = sum(book.data["steps"].values())
+                    feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
+                except Exception as exc:  # noqa: BLE001 - a grader error must not stop the class
+                    detail = printable(f"{type(exc).__name__}: {exc}", 200)
+                    result = _failed(submission.student, "", f"{REASONS['grader_error'][lang]} ({detail})")
                 book.record(result)
                 run.results.append(result)
                 on_student and on_student(result)
@@ -250,6 +270,8 @@ def grade_class(
 
 
 def _step_folder(submission: Submission, scratch: Path) -> Path:
+    if submission.is_symlink:
+        raise InvalidSubmission("symlink")
     if not submission.is_notebook:
         if not submission.files():
             raise InvalidSubmission("nothing_to_grade")

@@ -10,7 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from autograder.bubblewrap import unavailable_reason
 from autograder.grade import GradeRun, StudentResult, grade_class
+from autograder.files import printable
 from autograder.steps import STEPS
 from autograder.submissions import discover
 
@@ -23,6 +25,9 @@ TEXT = {
         "student": "학생",
         "total": "합계",
         "status": "상태",
+        "no_sandbox": "샌드박스를 쓸 수 없어 채점하지 않습니다: {why}\n"
+        "리눅스(또는 리눅스 컨테이너)에서 bubblewrap을 설치해 채점하거나, 위험을 알고 --no-sandbox를 주세요.",
+        "unsandboxed": "주의: 샌드박스 없이 채점합니다 (--no-sandbox). 학생 코드가 이 컴퓨터에 닿을 수 있습니다.",
     },
     "en": {
         "grading": "grading",
@@ -32,6 +37,10 @@ TEXT = {
         "student": "student",
         "total": "total",
         "status": "status",
+        "no_sandbox": "not grading: the sandbox cannot run here: {why}\n"
+        "Grade on Linux (or in a Linux container) with bubblewrap installed, or pass --no-sandbox "
+        "knowing that learner code then reaches this machine.",
+        "unsandboxed": "warning: grading without the sandbox (--no-sandbox): learner code can reach this machine.",
     },
 }
 
@@ -47,8 +56,8 @@ def summary_table(run: GradeRun, lang: str) -> Table:
     for result in run.results:
         steps = [str(result.steps.get(str(s.number), 0)) for s in STEPS]
         reason = f" ({result.reasons[0]})" if result.status == "failed" and result.reasons else ""
-        status = Text(result.status + reason, style="red" if result.status == "failed" else "")
-        table.add_row(Text(result.student), *steps, str(result.total), status)
+        status = Text(printable(result.status + reason, 200), style="red" if result.status == "failed" else "")
+        table.add_row(Text(printable(result.student, 200)), *steps, str(result.total), status)
     return table
 
 
@@ -58,6 +67,11 @@ def grade_command(args: argparse.Namespace) -> int:
         print(text["none"].format(path=args.submissions), file=sys.stderr)
         return 2
     console = Console(stderr=True)
+    if args.no_sandbox:
+        console.print(text["unsandboxed"], style="bold red")
+    elif why := unavailable_reason():
+        console.print(text["no_sandbox"].format(why=why), style="red", markup=False)
+        return 2
     total = len(discover(args.submissions))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -67,7 +81,14 @@ def grade_command(args: argparse.Namespace) -> int:
             progress.advance(task)
 
         run = grade_class(
-            args.submissions, args.out, args.workers, args.timeout, args.lang, args.force, on_student=advance
+            args.submissions,
+            args.out,
+            args.workers,
+            args.timeout,
+            args.lang,
+            args.force,
+            on_student=advance,
+            sandboxed=not args.no_sandbox,
         )
     if args.nbgrader:
         from autograder.nbgrader_sync import write_gradebook

@@ -1,16 +1,20 @@
-"""Parent side: run each step of a learner's folder in its own child process and collect plain data.
+"""Parent side: run each step of a learner's folder in a confined child and collect plain data.
 
-Children are forked from a pre-warmed zygote (autograder.zygote) that imported TensorFlow once; each
-gets its own session, a fresh temporary working directory, a scrubbed environment, resource limits
-(autograder.sandbox) and a time limit. The parent trusts nothing but the files the child writes
-there, and reads them without pickle; a child that crashes, hangs or exits early is a failed outcome.
+On Linux the children are forked from a pre-warmed zygote (autograder.zygote) that imported
+TensorFlow once and lives inside bubblewrap (autograder.bubblewrap); each step then gets its own
+namespaces, private folders, limits and wall time (autograder.sandbox). The parent trusts nothing the
+child left: it reads only regular files, without following symlinks, with size caps, checks their
+shape and makes every string printable. A child that crashes, hangs or exits early is a failed
+outcome; a fork server that dies is restarted and costs only the steps it was running.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
 import json
+import math
 import os
 import queue
 import shutil
@@ -20,79 +24,38 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-try:
-    import fcntl
-except ImportError:  # Windows: no fork server and no uid switching there
-    fcntl = None  # type: ignore[assignment]
-
-from autograder import sandbox
+from autograder import bubblewrap, sandbox
+from autograder.files import NotRegularFile, printable, read_regular
 from autograder.steps import STEPS, Step
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+SOURCE_CAP = 1 << 20  # bytes of one step file
+STATUSES = ("ok", "not_done", "syntax_error", "import_error", "unreadable")
+CALL_STATUSES = ("ok", "not_done", "error", "missing_function", "timeout")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What one child may use. `timeout` None means each step's own time limit."""
+    """What one step may use. `timeout` None means each step's own time limit."""
 
     timeout: float | None = None
     memory_bytes: int = 4 << 30  # address space on top of what the pre-warmed zygote has mapped
-    file_bytes: int = 64 << 20
+    cpu_seconds: int = 600
+    file_bytes: int = 64 << 20  # one file
+    work_bytes: int = 128 << 20  # the step's work folder in all
+    tmp_bytes: int = 128 << 20  # each private temp folder (/tmp, /var/tmp, /dev/shm) in all
     open_files: int = 256
-    processes: int = 64  # tasks (threads included) of the child's user id; a step uses about 8
-
-
-class ChildUids:
-    """As root, each concurrent child runs under its own otherwise unused user id: the process limit
-    then binds per child, a fork bomb cannot starve its neighbours, and a sweep kills whatever it
-    leaves. A uid is claimed with a lock file, so two graders on one machine never share one (the
-    sweep would kill the other's child); the kernel drops the lock when its holder dies."""
-
-    FIRST, COUNT = 61000, 4000
-    LOCKS = Path(tempfile.gettempdir()) / "keras-course-uids"
-
-    def __init__(self) -> None:
-        self._free: queue.Queue = queue.Queue()
-        self._held: list[int] = []  # lock file descriptors
-        self._lock = threading.Lock()
-        self._next = self.FIRST + os.getpid() % self.COUNT  # spread the search between graders
-
-    def _claim(self) -> int:
-        self.LOCKS.mkdir(mode=0o700, exist_ok=True)
-        for _ in range(self.COUNT):
-            uid, self._next = self._next, self.FIRST + (self._next + 1 - self.FIRST) % self.COUNT
-            handle = os.open(self.LOCKS / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(handle)
-                continue
-            self._held.append(handle)
-            return uid
-        raise RuntimeError("no free user id for a child process")
-
-    def get(self) -> int:
-        with self._lock:
-            if self._free.empty():
-                return self._claim()
-        return self._free.get()
-
-    def put(self, uid: int) -> None:
-        """Reuse `uid` only once nothing runs under it any more: leftover tasks (a fork bomb's, not
-        yet gone after the sweep) would count against the next child's process limit."""
-        if sandbox.tasks_of(uid) == 0:
-            self._free.put(uid)
-
-    def close(self) -> None:
-        for handle in self._held:
-            os.close(handle)
+    processes: int = 64  # tasks (threads included) in the step's own user namespace; a step uses ~8
 
 
 @dataclass
@@ -117,142 +80,234 @@ class Outcome:
 
 def outcome_from_export(step: int, export: Any, seconds: float = 0.0) -> Outcome:
     """The Outcome of an in-process export (harness.run_namespace), shaped as if read from a child."""
-    plain = json.loads(
-        json.dumps({"error": export.error, "calls": export.calls, "data": export.data}, default=str)
-    )
-    return Outcome(
-        step, export.status, plain["error"], plain["calls"], plain["data"], dict(export.arrays), seconds
-    )
+    result = {"status": export.status, "error": export.error, "calls": export.calls, "data": export.data}
+    outcome = outcome_from_result(step, json.loads(json.dumps(result, default=str)), dict(export.arrays))
+    outcome.seconds = seconds
+    return outcome
 
 
-def _read_result(workdir: Path, step: int) -> Outcome | None:
-    try:
-        result = json.loads((workdir / "result.json").read_text(encoding="utf-8"))
-        with np.load(workdir / "arrays.npz", allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError):
+# --- reading what a child left -------------------------------------------------------------------
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """JSON data cut down to bounded, printable plain values (the child may have written anything)."""
+    if depth > 8:
         return None
-    if not isinstance(result, dict) or not isinstance(result.get("status"), str):
-        return None
-    return Outcome(
-        step=step,
-        status=result["status"],
-        error=result.get("error") if isinstance(result.get("error"), dict) else None,
-        calls=result.get("calls") if isinstance(result.get("calls"), dict) else {},
-        data=result.get("data") if isinstance(result.get("data"), dict) else {},
-        arrays=arrays,
-    )
+    if isinstance(value, dict):
+        items = list(value.items())[:200]
+        return {printable(k, 100): plain(v, depth + 1) for k, v in items}
+    if isinstance(value, list):
+        return [plain(v, depth + 1) for v in value[:10_000]]
+    if isinstance(value, str):
+        return printable(value, 500)
+    if isinstance(value, (bool, int)) and not (isinstance(value, int) and abs(value) > 1 << 62):
+        return value
+    if isinstance(value, float):
+        return value if not math.isnan(value) else float("nan")
+    return None
 
 
-def _last_line(path: Path) -> str:
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def outcome_from_result(step: int, result: Any, arrays: dict[str, np.ndarray]) -> Outcome:
+    """An Outcome from a parsed result.json, whatever its shape: unknown parts are dropped."""
+    result = plain(result) if isinstance(result, dict) else {}
+    status = result.get("status")
+    if status not in STATUSES:
+        return Outcome(step, "crashed", {"message": "result.json has no valid status"})
+    calls = {}
+    for name, call in _dict(result.get("calls")).items():
+        call = _dict(call)
+        if call.get("status") in CALL_STATUSES:
+            calls[name] = {**call, "error": _dict(call.get("error")) or None}
+    error = _dict(result.get("error")) or None
+    return Outcome(step, status, error, calls, _dict(result.get("data")), arrays)
+
+
+ARRAYS_CAP = 64 << 20  # bytes of all arrays together, uncompressed
+
+
+def read_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """Numeric arrays from an .npz the child wrote: no pickles, no zip bomb, no odd dtypes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(member.file_size for member in archive.infolist()) > ARRAYS_CAP:
+            raise ValueError("arrays too large")
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        arrays = {printable(name, 50): archive[name] for name in archive.files[:64]}
+    return {name: a.astype(np.float64) for name, a in arrays.items() if a.dtype.kind in "biuf"}
+
+
+def read_result(folder: Path, step: int) -> Outcome | None:
+    """What the step's child exported into `folder`, or None when there is nothing valid."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        result = json.loads(read_regular(folder / "result.json", sandbox.RESULT_FILES["result.json"]))
+        arrays = read_arrays(read_regular(folder / "arrays.npz", sandbox.RESULT_FILES["arrays.npz"]))
+    except (OSError, ValueError, RecursionError, MemoryError, zipfile.BadZipFile, EOFError):
+        return None
+    outcome = outcome_from_result(step, result, arrays)
+    return None if outcome.status == "crashed" else outcome
+
+
+def _last_line(folder: Path) -> str:
+    try:
+        text = read_regular(folder / "child.log", sandbox.LOG_TAIL).decode("utf-8", "replace")
     except OSError:
         return ""
-    return lines[-1][:300] if lines else ""
+    lines = text.strip().splitlines()
+    return printable(lines[-1], 300) if lines else ""
 
 
-def _kill_group(pid: int) -> None:
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            continue
+def _step_status(folder: Path) -> dict[str, Any]:
+    try:
+        status = json.loads(read_regular(folder / "status.json", 4096))
+    except (OSError, ValueError):
+        return {}
+    return status if isinstance(status, dict) else {}
+
+
+# --- the fork server -----------------------------------------------------------------------------
 
 
 class ZygoteLost(RuntimeError):
-    """The zygote process ended: no child can be started or reaped any more."""
+    """The zygote process ended: the steps it was running are lost (it is restarted for the next)."""
 
 
 class Zygote:
-    """Client of an autograder.zygote process: one TensorFlow import, then one fork per step."""
+    """Client of an autograder.zygote process: one TensorFlow import, then one fork per step.
+
+    `isolated`: inside bubblewrap, each step in its own namespaces (the grader's sandbox). Without
+    it (a learner's `check` where the machine has no sandbox) the steps still get their limits."""
 
     START_TIMEOUT = 180.0
+    GRACE = 60.0  # seconds past a step's own time limit before the zygote itself is presumed stuck
 
-    def __init__(self) -> None:
-        self._home = tempfile.TemporaryDirectory(prefix="keras-course-zygote-")
-        self._process = subprocess.Popen(
-            [sys.executable, "-s", "-m", "autograder.zygote"],
-            cwd=self._home.name,
-            env={**sandbox.environment(self._home.name), "PYTHONPATH": PACKAGE_PARENT},
+    def __init__(self, isolated: bool = True) -> None:
+        self.isolated = isolated
+        self._root = os.geteuid() == 0
+        self._uid = bubblewrap.child_uid() if self._root and isolated else None
+        self._scratch = Path(tempfile.mkdtemp(prefix="keras-course-jobs-"))
+        self._scratch.chmod(0o711)  # the child uid passes through to its own job folder, lists none
+        self._stage = bubblewrap.stage_package(Path(tempfile.mkdtemp(prefix="keras-course-stage-")))
+        self._jobs = itertools.count()
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._replies: dict[int, queue.Queue] = {}
+        self._start()
+
+    def _start(self) -> None:
+        env = sandbox.environment("/" if self.isolated else str(self._scratch))
+        if self.isolated:
+            env["PYTHONPATH"] = bubblewrap.python_path()
+            argv = bubblewrap.command(sys.executable, self._stage, self._scratch, self._root)
+        else:
+            env["PYTHONPATH"] = str(self._stage)
+            argv = [sys.executable, "-s", "-m", "autograder.zygote"]
+        process = subprocess.Popen(
+            argv,
+            cwd=self._scratch,
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        self._write_lock = threading.Lock()
-        self._ids = itertools.count()
-        self._replies: dict[int, queue.Queue] = {}
-        self._ready: queue.Queue = queue.Queue()
-        self._uids = ChildUids()
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self._ready.get(timeout=self.START_TIMEOUT):
-            raise ZygoteLost("the zygote process did not start")
+        ready: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, args=(process, ready), daemon=True).start()
+        try:
+            started = ready.get(timeout=self.START_TIMEOUT)
+        except queue.Empty:
+            started = False
+        if not started:
+            process.kill()
+            raise ZygoteLost("the fork server did not start")
+        self._process = process
 
-    def _read(self) -> None:
-        for line in self._process.stdout:
+    def _read(self, process: subprocess.Popen, ready: queue.Queue) -> None:
+        for line in process.stdout:
             message = json.loads(line)
             if "ready" in message:
-                self._ready.put(True)
-            else:
+                ready.put(True)
+            elif message["id"] in self._replies:
                 self._replies[message["id"]].put(message)
-        for replies in list(self._replies.values()):  # the zygote is gone: nobody will answer
-            replies.put({"lost": True})
-        self._ready.put(False)
+        ready.put(False)
+        with self._lock:
+            if self._process is process:
+                self._process = None
+                for replies in self._replies.values():  # nobody will answer them any more
+                    replies.put({"lost": True})
+
+    def _send(self, request: dict[str, Any], replies: queue.Queue) -> None:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            self._replies[request["id"]] = replies
+            self._process.stdin.write((json.dumps(request) + "\n").encode())
+            self._process.stdin.flush()
 
     def _reply(self, replies: queue.Queue, timeout: float) -> dict[str, Any]:
         message = replies.get(timeout=timeout)
         if "lost" in message:
-            raise ZygoteLost("the zygote process ended")
+            raise ZygoteLost("the fork server ended")
         return message
 
-    def run(self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float) -> int | None:
-        """Run one step in a forked child: its exit code (-N: killed by signal N), None on timeout."""
-        uid = self._uids.get() if os.geteuid() == 0 else None
-        try:
-            return self._run(step, learner_file, workdir, limits, timeout, uid)
-        finally:
-            if uid is not None:
-                self._uids.put(uid)
+    def _restart(self, process: subprocess.Popen | None) -> None:
+        """Kill a stuck fork server; the next step starts a new one."""
+        with self._lock:
+            if process is not None and self._process is process:
+                process.kill()
 
-    def _run(
-        self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float, uid: int | None
-    ) -> int | None:
-        if uid is not None:
-            os.chown(workdir, uid, uid)
-        request_id = next(self._ids)
-        replies: queue.Queue = queue.Queue()
-        self._replies[request_id] = replies
-        request = {
-            "id": request_id,
-            "step": step,
-            "file": str(learner_file),
-            "workdir": str(workdir),
-            "uid": uid,
-        }
-        request["limits"] = dataclasses.asdict(limits)
-        with self._write_lock:
-            self._process.stdin.write((json.dumps(request) + "\n").encode())
-            self._process.stdin.flush()
-        pid = self._reply(replies, self.START_TIMEOUT)["pid"]
+    @contextmanager
+    def job(self) -> Iterator[Path]:
+        """A fresh job folder for one step, removed afterwards."""
+        folder = self._scratch / str(next(self._jobs))
+        folder.mkdir(mode=0o700)
         try:
-            status = self._reply(replies, timeout)["status"]
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def run(self, step: int, job: Path, filename: str, limits: Limits, timeout: float) -> dict[str, Any]:
+        """Run one step whose file is job/filename; the keeper's report (exit_code, timed_out)."""
+        if self._uid is not None:
+            os.chown(job, self._uid, self._uid)
+        request = {
+            "id": int(job.name),
+            "step": step,
+            "job": job.name,
+            "jobs": "/jobs" if self.isolated else str(self._scratch),
+            "filename": filename,
+            "timeout": timeout,
+            "uid": self._uid,
+            "limits": dataclasses.asdict(limits) | {"isolated": self.isolated},
+        }
+        replies: queue.Queue = queue.Queue()
+        self._send(request, replies)
+        process = self._process
+        try:
+            self._reply(replies, self.START_TIMEOUT)  # started
+            status = self._reply(replies, timeout + self.GRACE)["status"]
         except queue.Empty:
-            status = None
-        _kill_group(pid)  # also whatever the learner's code left running in its group
-        if status is None:
-            self._reply(replies, self.START_TIMEOUT)  # reaped by the zygote
-        del self._replies[request_id]
-        return None if status is None else os.waitstatus_to_exitcode(status)
+            self._restart(process)
+            raise ZygoteLost("the fork server stopped answering") from None
+        finally:
+            self._replies.pop(request["id"], None)
+        if os.waitstatus_to_exitcode(status) != 0:
+            return {"exit_code": None, "keeper": os.waitstatus_to_exitcode(status)}
+        return _step_status(job)
 
     def close(self) -> None:
-        try:
-            self._process.stdin.close()
-            self._process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self._process.kill()
-        self._uids.close()
-        self._home.cleanup()
+        with self._lock:
+            process, self._process = self._process, None
+        if process is not None:
+            try:
+                process.stdin.close()
+                process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        shutil.rmtree(self._stage, ignore_errors=True)
 
     def __enter__(self) -> Zygote:
         return self
@@ -267,37 +322,42 @@ class Spawner:
     Each step pays TensorFlow's import again; the limits that the platform has still apply.
     """
 
-    def run(self, step: int, learner_file: Path, workdir: Path, limits: Limits, timeout: float) -> int | None:
-        command = [
-            sys.executable,
-            "-s",
-            "-m",
-            "autograder.harness",
-            str(step),
-            str(learner_file),
-            str(workdir),
-        ]
+    isolated = False
+
+    @contextmanager
+    def job(self) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="keras-course-step-") as folder:
+            yield Path(folder)
+
+    def run(self, step: int, job: Path, filename: str, limits: Limits, timeout: float) -> dict[str, Any]:
+        command = [sys.executable, "-s", "-m", "autograder.harness", str(step), str(job / filename), str(job)]
         posix = os.name == "posix"
-        with open(workdir / "child.log", "wb") as log:
+        started = time.monotonic()
+        with open(job / "child.log", "wb") as log:
             child = subprocess.Popen(
                 command,
-                cwd=workdir,
-                env={**sandbox.environment(str(workdir)), "PYTHONPATH": PACKAGE_PARENT},
+                cwd=job,
+                env={**sandbox.environment(str(job)), "PYTHONPATH": PACKAGE_PARENT},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 start_new_session=posix,
-                preexec_fn=(lambda: sandbox.limit_resources(dataclasses.asdict(limits), False))
-                if posix
-                else None,
+                preexec_fn=(lambda: sandbox.limit_resources(dataclasses.asdict(limits))) if posix else None,
             )
             try:
-                return child.wait(timeout=timeout)
+                code, timed_out = child.wait(timeout=timeout), False
             except subprocess.TimeoutExpired:
-                return None
+                code, timed_out = None, True
             finally:
-                _kill_group(child.pid) if posix else child.kill()
+                if posix:
+                    try:
+                        os.killpg(child.pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                else:
+                    child.kill()
                 child.wait()
+        return {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - started}
 
     def close(self) -> None:
         pass
@@ -309,37 +369,56 @@ class Spawner:
         pass
 
 
-def start_runner() -> Zygote | Spawner:
-    """A fork server on Linux (one TensorFlow import in all); elsewhere a process per step."""
-    return Zygote() if sys.platform.startswith("linux") else Spawner()
+def start_runner(sandboxed: bool = True) -> Zygote | Spawner:
+    """A fork server on Linux (one TensorFlow import in all), in the sandbox when `sandboxed` and the
+    machine allows it; elsewhere a process per step."""
+    if not sys.platform.startswith("linux"):
+        return Spawner()
+    return Zygote(isolated=sandboxed and bubblewrap.unavailable_reason() is None)
+
+
+def read_step_file(path: Path) -> bytes | str:
+    """The learner's step file, or why it cannot be read (a symlink, a FIFO, too large: never followed)."""
+    try:
+        return read_regular(path, SOURCE_CAP)
+    except FileNotFoundError:
+        return "missing_file"
+    except NotRegularFile as exc:
+        return printable(str(exc), 200)
+    except OSError as exc:
+        return printable(f"{type(exc).__name__}: {exc.strerror}", 200)
 
 
 def run_step(
     step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote | Spawner | None = None
 ) -> Outcome:
-    """Run `step` of the learner's files in `folder` in a child process and read what it exported."""
-    learner_file = Path(folder) / step.filename
-    if not learner_file.is_file():
-        return Outcome(step.number, "missing_file", error={"file": str(learner_file)})
+    """Run `step` of the learner's files in `folder` in a confined child and read what it exported."""
+    source = read_step_file(Path(folder) / step.filename)
+    if source == "missing_file":
+        return Outcome(step.number, "missing_file", error={"file": step.filename})
+    if isinstance(source, str):
+        return Outcome(step.number, "crashed", error={"message": source})
     if zygote is None:
         with start_runner() as own:
             return run_step(step, folder, limits, own)
     timeout = limits.timeout or step.time_limit
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"keras-course-step{step.number}-") as tmp:
-        workdir = Path(tmp)
+    with zygote.job() as job:
         # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
-        copy = workdir / step.filename
-        shutil.copyfile(learner_file, copy)
-        copy.chmod(0o644)
-        code = zygote.run(step.number, copy, workdir, limits, timeout)
+        (job / step.filename).write_bytes(source)
+        (job / step.filename).chmod(0o644)
+        try:
+            report = zygote.run(step.number, job, step.filename, limits, timeout)
+        except ZygoteLost as exc:
+            return Outcome(step.number, "crashed", error={"message": str(exc)}, seconds=time.perf_counter() - started)
         seconds = time.perf_counter() - started
-        if code is None:
+        if report.get("timed_out"):
             return Outcome(step.number, "timeout", error={"seconds": timeout}, seconds=seconds)
-        outcome = _read_result(workdir, step.number)
+        outcome = read_result(job, step.number)
         if outcome is None:
-            error: dict[str, Any] = {"exit_code": code, "message": _last_line(workdir / "child.log")}
-            if code < 0:
+            code = report.get("exit_code")
+            error: dict[str, Any] = {"exit_code": code, "message": _last_line(job)}
+            if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
                 error["signal"] = signal.Signals(-code).name
             return Outcome(step.number, "crashed", error=error, seconds=seconds)
         outcome.seconds = seconds

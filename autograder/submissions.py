@@ -11,14 +11,18 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.files import printable, read_regular
 from autograder.steps import STEPS, Step
 
 ASSIGNMENT = "keras01"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+NOTEBOOK_CAP = 16 << 20  # bytes
+STEP_FILE_CAP = 1 << 20
 
 
 class InvalidSubmission(ValueError):
@@ -29,6 +33,10 @@ class InvalidSubmission(ValueError):
         "nothing_to_grade": {
             "ko": "단계 파일(step1_data.py … step5_evaluate.py)도 노트북도 없음",
             "en": "no step files (step1_data.py … step5_evaluate.py) and no notebook found",
+        },
+        "symlink": {
+            "ko": "학생 폴더나 노트북이 심볼릭 링크임 (따라가지 않음)",
+            "en": "the student folder or notebook is a symbolic link (not followed)",
         },
     }
 
@@ -54,35 +62,50 @@ class Submission:
         return self.path.suffix == ".ipynb"
 
     def files(self) -> list[Path]:
+        """The files to grade (a step file that is a symlink is listed: its step says why it is refused)."""
         if self.is_notebook:
             return [self.path]
-        return [self.path / step.filename for step in STEPS if (self.path / step.filename).is_file()]
+        return [self.path / s.filename for s in STEPS if os.path.lexists(self.path / s.filename)]
 
     def content_hash(self) -> str:
         digest = hashlib.sha256()
         for file in self.files():
-            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+            try:
+                content = read_regular(file, NOTEBOOK_CAP if self.is_notebook else STEP_FILE_CAP)
+            except OSError as exc:
+                content = f"unreadable: {exc}".encode()
+            digest.update(file.name.encode() + b"\0" + content + b"\0")
         return digest.hexdigest()
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.path.is_symlink()
 
 
 def _student_path(folder: Path) -> Path:
-    """The step-file folder or the notebook inside one student's folder (nbgrader's keras01/ too)."""
+    """The step-file folder or the notebook inside one student's folder (nbgrader's keras01/ too).
+    A symlink is returned as it is, never followed: grading refuses it."""
+    if folder.is_symlink():
+        return folder
     if (folder / ASSIGNMENT).is_dir():
         folder = folder / ASSIGNMENT
-    if any((folder / step.filename).is_file() for step in STEPS):
+        if folder.is_symlink():
+            return folder
+    if any(os.path.lexists(folder / step.filename) for step in STEPS):
         return folder
-    if (folder / NOTEBOOK).is_file():
+    if os.path.lexists(folder / NOTEBOOK):
         return folder / NOTEBOOK
     notebooks = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
     return notebooks[0] if len(notebooks) == 1 else folder
 
 
 def discover(root: Path) -> list[Submission]:
-    """One Submission per student folder, sorted by student id."""
+    """One Submission per student folder, sorted by student id (shown printable: a folder name with
+    control characters cannot reach a terminal, a CSV file or a Markdown page as such)."""
     if (root / "submitted").is_dir():  # pointed at an nbgrader course directory
         root = root / "submitted"
     return [
-        Submission(folder.name, _student_path(folder))
+        Submission(printable(folder.name, 200), _student_path(folder))
         for folder in sorted(root.iterdir())
         if folder.is_dir() and not folder.name.startswith(".")
     ]
@@ -93,20 +116,24 @@ def discover(root: Path) -> list[Submission]:
 MAGIC = re.compile(r"^(\s*)([%!].*)$", re.M)
 
 
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _code_cells(notebook_path: Path) -> list[dict]:
     try:
-        notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
+        notebook = json.loads(read_regular(notebook_path, NOTEBOOK_CAP).decode("utf-8"))
         cells = notebook["cells"]
         assert isinstance(cells, list)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
-        raise InvalidSubmission("unreadable_notebook", f"{type(exc).__name__}: {exc}") from None
+    except (OSError, ValueError, KeyError, TypeError, AssertionError, RecursionError, MemoryError) as exc:
+        raise InvalidSubmission("unreadable_notebook", printable(f"{type(exc).__name__}: {exc}", 200)) from None
     code = []
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
+        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        meta = _mapping(_mapping(cell.get("metadata")).get("nbgrader"))
         if meta.get("grade") and not meta.get("solution"):
             continue  # a test cell: the grader runs its own checks
         code.append({"source": MAGIC.sub(r"\1# \2", source), "grade_id": str(meta.get("grade_id", ""))})
@@ -119,11 +146,9 @@ def _imports(cells: list[dict]) -> list[str]:
     for cell in cells:
         try:
             tree = ast.parse(cell["source"])
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                lines.append(ast.unparse(node))
+            lines += [ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # the step that holds this cell reports the error when it runs
     return lines
 
 
@@ -138,6 +163,8 @@ def _answers(cells: list[dict], step: Step) -> list[str]:
 
 def notebook_to_steps(notebook_path: Path, folder: Path) -> None:
     """Write the five step files of a notebook submission into `folder` (missing answers are left out)."""
+    if notebook_path.is_symlink():
+        raise InvalidSubmission("symlink")
     cells = _code_cells(notebook_path)
     header = "# Generated by keras-course grade from the notebook's answer cells.\n"
     imports = "\n".join(_imports(cells))

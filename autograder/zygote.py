@@ -1,10 +1,13 @@
-"""A pre-warmed parent for the children that run learner code: it imports TensorFlow once, then
-forks one child per step, so no step pays the 2-3 s import again.
+"""A pre-warmed parent for the processes that run learner code: it imports TensorFlow once, then
+forks a confined keeper per step (autograder.sandbox), so no step pays the import again.
 
-Started by autograder.runner.Zygote with a scrubbed environment; speaks JSON lines:
-    stdin:  {"id": 7, "step": 4, "file": "/abs/step4_train.py", "workdir": "/tmp/x", "limits": {...}}
-    stdout: {"id": 7, "pid": 1234}      when the child has started
-            {"id": 7, "status": 0}      when it has ended (a raw wait status)
+Started by autograder.runner.Zygote, inside bubblewrap where the machine allows it, with a scrubbed
+environment; speaks JSON lines:
+    stdin:  {"id": 7, "step": 4, "job": "7", "filename": "step4_train.py", "timeout": 120,
+             "uid": 61000 | null, "jobs": "/jobs", "limits": {...}}
+    stdout: {"id": 7, "pid": 1234}      when the keeper has started
+            {"id": 7, "status": 0}      when it has ended (a raw wait status; the step's own
+                                        result and exit status are in its job folder)
 
 Fork is safe here because nothing in this process has started TensorFlow's thread pools yet: it
 only imports. The zygote itself is single-threaded and never runs learner code.
@@ -12,6 +15,7 @@ only imports. The zygote itself is single-threaded and never runs learner code.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import select
@@ -27,39 +31,34 @@ from autograder import harness, reference, sandbox  # noqa: E402,F401
 
 harness.prepare_tensorflow()  # a setting only: still no TensorFlow op (nor thread pool) before fork
 
+_kill = os.kill  # captured before any learner code runs
+
+
+def _run_learner_step(step: int, learner_file: harness.Path, workdir: harness.Path) -> None:
+    """In the confined runner: run the step, then write its export once nothing else of the
+    learner's runs (PID 1 of its namespace: kill(-1) reaches every other process in it)."""
+    out = harness.run(step, learner_file)
+    if os.getpid() == 1:
+        try:
+            _kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+    out.write(workdir)
+
 
 def _child(request: dict) -> None:
-    """In the forked child: confine, run the step, write the result; never return."""
-    status = 1
+    """In the forked keeper: never return to the zygote's loop."""
     try:
-        workdir = request["workdir"]
-        sandbox.enter(workdir, request["limits"], request.get("uid"))
-        out = harness.run(int(request["step"]), harness.Path(request["file"]))
-        out.write(harness.Path(workdir))
-        status = 0
-    except BaseException:  # noqa: BLE001 - the child must not fall back into the zygote loop
-        status = 3
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sandbox.keep(request, _run_learner_step)
     finally:
-        os._exit(status)
+        os._exit(70)
 
 
 def _reply(message: dict) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
-
-
-def _sweep(uid: int | None) -> None:
-    """Kill every process left running under a child's user id (escaped grandchildren included)."""
-    if uid is None or os.geteuid() != 0:
-        return
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setuid(uid)
-            os.kill(-1, 9)  # every process this uid may signal, except the caller itself
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
 
 
 def serve() -> None:
@@ -84,8 +83,6 @@ def serve() -> None:
                 request = json.loads(line)
                 pid = os.fork()
                 if pid == 0:
-                    signal.set_wakeup_fd(-1)
-                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                     os.close(child_ended)
                     os.close(wakeup)
                     _child(request)
@@ -96,20 +93,20 @@ def serve() -> None:
             if pid == 0:
                 break
             if pid in running:
-                request = running.pop(pid)
-                _sweep(request.get("uid"))
-                _reply({"id": request["id"], "status": status})
+                _reply({"id": running.pop(pid)["id"], "status": status})
 
 
-def _adopt_orphans() -> None:
-    """Become the reaper of orphaned descendants (Linux), so a killed child's leftovers are reaped
-    here at once rather than lingering as zombies that count against their uid's process limit."""
-    import ctypes
-
-    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+def _harden() -> None:
+    """Reap orphaned descendants here (Linux) and let no process of the same user id ptrace or
+    read this one."""
+    libc = ctypes.CDLL(None)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
 
 
 if __name__ == "__main__":
-    _adopt_orphans()
+    if os.environ.pop("KERAS_COURSE_ROOT_SANDBOX", None):
+        sandbox.prepare_zygote_as_root()
+    _harden()
     _reply({"ready": True})
     serve()
