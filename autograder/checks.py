@@ -411,17 +411,37 @@ def _step3_optimizer(o: Outcome) -> Finding:
 # --- step 4: train -----------------------------------------------------------------------------
 
 
+def training_problem(o: Outcome) -> Text | None:
+    """Why the training the child reports cannot be trusted, or None: the grader replays every fit
+    of the given model in a clean process, and the learner's weights must match (autograder.replay)."""
+    training = o.data.get("training")
+    if isinstance(training, dict) and training.get("verified") is True:
+        return None
+    why = training.get("reason") if isinstance(training, dict) else None
+    return found(
+        f"채점기가 같은 훈련을 다시 해 보니 결과가 다릅니다 ({why})",
+        f"the grader replayed the training and got other results ({why})",
+    )
+
+
 def history_problem(o: Outcome) -> Text | None:
     """Why the returned History does not describe a real fit of the given model, or None.
 
-    A History is genuine when it belongs to the model the check passed in and the optimizer really
-    made the updates it reports (epochs x steps): a hand-made History cannot pass.
+    A History is genuine when it belongs to the model the check passed in, the grader's replay of
+    the fit gives the same weights, and the optimizer really made the updates it reports
+    (epochs x steps): a hand-made History or a forged export cannot pass.
     """
     returned = o.calls["train_model"].get("returned", "?")
     if not o.data.get("is_history"):
         return found(f"History가 아닌 {returned}", f"{returned}, not a History")
     if not o.data.get("history_of_given_model"):
         return found("받은 모델이 아닌 다른 모델의 History", "the History of another model")
+    if not o.data.get("returned_a_fit_history"):
+        return found(
+            "model.fit이 돌려주지 않은 History (직접 만든 것?)", "a History that model.fit did not return (made by hand?)"
+        )
+    if problem := training_problem(o):
+        return problem
     params, updates = o.data.get("params", {}), o.data.get("optimizer_steps")
     epochs, steps = params.get("epochs"), params.get("steps")
     claimed = epochs * steps if isinstance(epochs, int) and isinstance(steps, int) else None

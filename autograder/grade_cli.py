@@ -11,8 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from autograder.bubblewrap import unavailable_reason
-from autograder.grade import GradeRun, StudentResult, grade_class
 from autograder.files import printable
+from autograder.grade import GradeRun, StudentResult, grade_class
 from autograder.steps import STEPS
 from autograder.submissions import discover
 

@@ -1,6 +1,6 @@
 """Child process: run one step of a learner's file on reference inputs and export plain data.
 
-    python -m autograder.harness STEP FILE OUTDIR
+    python -m autograder.harness STEP FILE OUTDIR [replay|rebuild]
 
 The parent (autograder.runner) judges; this process only reports what the learner's functions
 returned, as JSON and a numpy archive (no pickles). Everything this module needs after learner code
@@ -178,7 +178,10 @@ def _describe_model(net: object, keras: ModuleType) -> dict[str, Any]:
 
 
 def _step2(out: Export, keras: ModuleType) -> None:
-    out.data["model"] = _describe_model(out.call("build_model"), keras)
+    net = out.call("build_model")
+    out.data["model"] = _describe_model(net, keras)
+    if out.data["model"]["is_model"]:
+        out.data["model_json"] = net.to_json()  # the grader rebuilds the model from this (rebuild)
 
 
 def _config_name(item: object) -> str:
@@ -209,11 +212,33 @@ def _step3(out: Export, keras: ModuleType, reference: ModuleType) -> None:
     out.data["compiled"] = compiled
     if not compiled:
         return
+    out.data["compile_config"] = _json_dumps(net.get_compile_config())  # the grader recompiles from it
+    _describe_compiled(out, net, keras)
+
+
+def _describe_compiled(out: Export, net: Any, keras: ModuleType) -> None:
     config = net.get_compile_config()
     out.data["loss"] = [_config_name(item) for item in _flat(config.get("loss"))]
     out.data["optimizer"] = _config_name(config.get("optimizer"))
     out.data["optimizer_is_adam"] = _isinstance(net.optimizer, keras.optimizers.Adam)
     out.data["metrics"] = [_config_name(item) for item in _flat(config.get("metrics"))]
+
+
+def rebuild(request: dict[str, Any]) -> Export:
+    """The grader's own view of a learner's step 2 or 3 (no learner code runs here): the model rebuilt
+    from its Keras config, or the reference model compiled from the learner's compile config."""
+    import keras
+
+    from autograder import reference
+
+    out = Export(Path("<rebuild>"))
+    if request["step"] == 2:
+        out.data["model"] = _describe_model(keras.models.model_from_json(request["model_json"]), keras)
+    else:
+        net = reference.model()
+        net.compile_from_config(json.loads(request["compile_config"]))
+        _describe_compiled(out, net, keras)
+    return out
 
 
 def _plain_number(value: object) -> float | int | str:
@@ -225,26 +250,138 @@ def _plain_number(value: object) -> float | int | str:
         return _type_name(value)
 
 
-def _step4(out: Export, keras: ModuleType, reference: ModuleType) -> None:
-    net = reference.compiled_model()
-    x, y = reference.data()
-    variables = list(net.weights)
+# --- step 4: every fit of the given model is recorded, so the grader can replay it -------------
+
+# fit's arguments a replay reproduces; those that cannot change the weights; anything else (a
+# Dataset, class weights...) makes the training unverifiable.
+REPLAYED = ("epochs", "batch_size", "shuffle", "validation_split", "initial_epoch", "steps_per_epoch")
+HARMLESS = ("verbose", "callbacks", "validation_data", "validation_freq", "validation_steps", "validation_batch_size")
+
+
+def _record_fits(net: Any, keras: ModuleType, seed: int) -> list[dict[str, Any]]:
+    """Wrap `net.compile` and `net.fit` so each call is recorded in order (a compile by its config; a
+    fit by its data and settings) and every fit starts from the grader's seed: a seed the learner set
+    elsewhere then changes nothing, and the grader's replay of the same calls, in a process that never
+    ran learner code, must give the same weights bit for bit."""
+    import inspect
+
+    real_fit, real_compile = net.fit, net.compile
+    signature = inspect.signature(real_fit)
+    set_seed, dumps = keras.utils.set_random_seed, _json_dumps
+    calls: list[dict[str, Any]] = []
+
+    def compile(*args: Any, **kwargs: Any) -> Any:  # noqa: A001 - stands in for Model.compile
+        result = real_compile(*args, **kwargs)
+        try:
+            calls.append({"kind": "compile", "config": dumps(net.get_compile_config())})
+        except Exception:  # not serializable: the replay cannot reproduce it
+            calls.append({"kind": "compile", "config": None})
+        return result
+
+    def fit(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs).arguments
+        extra = sorted(k for k in bound if k not in (*REPLAYED, *HARMLESS, "x", "y", "kwargs"))
+        record: dict[str, Any] = {
+            "kind": "fit",
+            "settings": {k: _plain_setting(bound[k]) for k in REPLAYED if k in bound},
+            "unsupported": extra + sorted(bound.get("kwargs", {})),
+        }
+        for name in ("x", "y"):
+            array = _numeric_array(bound.get(name))
+            record[name] = array
+            record[f"{name}_dtype"] = str(_np_array(bound.get(name)).dtype) if array is not None else None
+        calls.append(record)
+        set_seed(seed)
+        history = real_fit(*args, **kwargs)
+        record["history"] = history
+        is_history = _isinstance(history, keras.callbacks.History)
+        record["epochs_run"] = len(getattr(history, "history", {}).get("loss", [])) if is_history else 0
+        return history
+
+    net.fit, net.compile = fit, compile
+    return calls
+
+
+def _plain_setting(value: object) -> object:
+    if value is None or _isinstance(value, (bool, int, float, str)):
+        return value
+    return _type_name(value)  # not a plain setting: the replay refuses it
+
+
+def _export_fits(out: Export, calls: list[dict[str, Any]]) -> None:
+    out.data["fit_calls"] = []
+    for i, call in enumerate(calls[:20]):
+        for name in ("x", "y"):
+            if call.get(name) is not None:
+                out.arrays[f"fit{i}_{name}"] = call[name]
+        fields = ("kind", "config", "settings", "unsupported", "x_dtype", "y_dtype", "epochs_run")
+        out.data["fit_calls"].append({k: call[k] for k in fields if k in call})
+
+
+def _export_training(out: Export, net: Any, keras: ModuleType, history: object) -> None:
+    """The weights, update count and History of a trained model (the learner's, or the replay's)."""
     read = keras.Variable.numpy  # captured: a patched Variable.numpy must not fake the weights
-    for i, variable in enumerate(variables):
-        out.arrays[f"before{i}"] = _np_array(read(variable), dtype=np.float64)
-    returned = out.call("train_model", net, x, y)
-    for i, variable in enumerate(variables):
+    for i, variable in enumerate(net.weights):
         out.arrays[f"after{i}"] = _np_array(read(variable), dtype=np.float64)
     out.data["optimizer_steps"] = int(read(net.optimizer.iterations)) if net.optimizer else 0
-    is_history = _isinstance(returned, keras.callbacks.History)
+    is_history = _isinstance(history, keras.callbacks.History)
     out.data["is_history"] = is_history
     if not is_history:
         return
-    out.data["history_of_given_model"] = getattr(returned, "model", None) is net
-    params = getattr(returned, "params", None) or {}
+    out.data["history_of_given_model"] = getattr(history, "model", None) is net
+    params = getattr(history, "params", None) or {}
     out.data["params"] = {str(k): _plain_number(v) for k, v in dict(params).items()}
-    history = getattr(returned, "history", None) or {}
-    out.data["loss_curve"] = [_plain_number(v) for v in list(history.get("loss", []))[:10_000]]
+    losses = getattr(history, "history", None) or {}
+    out.data["loss_curve"] = [_plain_number(v) for v in list(losses.get("loss", []))[:10_000]]
+
+
+def _step4(out: Export, keras: ModuleType, reference: ModuleType) -> None:
+    from autograder import spec
+
+    net = reference.compiled_model()
+    x, y = reference.data()
+    calls = _record_fits(net, keras, spec.GRADER_SEED)
+    try:
+        returned = out.call("train_model", net, x, y)
+    finally:
+        _export_fits(out, calls)
+    _export_training(out, net, keras, returned)
+    out.data["returned_a_fit_history"] = any(returned is call.get("history") for call in calls)
+
+
+def replay(request: dict[str, Any]) -> Export:
+    """Train the grader's reference model with the compile and fit calls a learner's step 4 made
+    (from `request`, written by the grader) and export the result the learner's export must match."""
+    import keras
+
+    from autograder import reference, spec
+
+    out = Export(Path("<replay>"))
+    net = reference.compiled_model()
+    history = None
+    for call in request["calls"]:
+        if call["kind"] == "compile":
+            net.compile_from_config(json.loads(call["config"]))
+            continue
+        x = _np_array(call["x"], dtype=call["x_dtype"])
+        y = _np_array(call["y"], dtype=call["y_dtype"])
+        stop = _stop_after(int(call["epochs_run"]), keras)
+        keras.utils.set_random_seed(spec.GRADER_SEED)
+        history = net.fit(x, y, verbose=0, callbacks=[stop], **call["settings"])
+    _export_training(out, net, keras, history)
+    return out
+
+
+def _stop_after(epochs: int, keras: ModuleType) -> Any:
+    """A callback that ends a replayed fit after as many epochs as the learner's fit ran."""
+
+    class StopAfter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+            self.ran = getattr(self, "ran", 0) + 1
+            if self.ran >= epochs:
+                self.model.stop_training = True
+
+    return StopAfter()
 
 
 def _step5(out: Export, reference: ModuleType) -> None:
@@ -324,8 +461,13 @@ def run_namespace(step: int, namespace: object, source_name: str = "<notebook>")
 
 
 def main() -> None:
+    """`python -m autograder.harness STEP FILE OUTDIR [replay]` (where there is no fork server)."""
     step, learner_file, outdir = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     prepare_tensorflow()
+    if sys.argv[4:] in (["replay"], ["rebuild"]):
+        action = replay if sys.argv[4] == "replay" else rebuild
+        action(json.loads(learner_file.read_text())).write(outdir)
+        _exit(0)
     out = run(step, learner_file.resolve())
     out.write(outdir)
     sys.stdout.flush()

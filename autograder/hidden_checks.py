@@ -20,6 +20,7 @@ from autograder.checks import (
     model_layers,
     show,
     text,
+    training_problem,
 )
 from autograder.runner import Outcome
 
@@ -126,6 +127,8 @@ def _trained_loss(o: Outcome) -> float:
     ),
 )
 def _step4_optimizer_steps(o: Outcome) -> Finding:
+    if problem := training_problem(o):
+        return Finding(False, problem)
     steps = o.data.get("optimizer_steps")
     expected = spec.EPOCHS * spec.DATA.size // spec.BATCH_SIZE
     return Finding(steps == expected, found(f"{steps}번 갱신", f"{steps} updates"))
@@ -174,6 +177,8 @@ def _step4_loss_decreases(o: Outcome) -> Finding:
     ),
 )
 def _step4_final_loss(o: Outcome) -> Finding:
+    if problem := training_problem(o):
+        return Finding(False, problem)
     loss = _trained_loss(o)
     if not math.isfinite(loss):
         return Finding(False, found(f"MSE = {loss} (발산)", f"MSE = {loss} (diverged)"))

@@ -25,8 +25,8 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import bubblewrap, sandbox
+from autograder import bubblewrap, replay, sandbox
 from autograder.files import NotRegularFile, printable, read_regular
 from autograder.steps import STEPS, Step
 
@@ -89,13 +89,23 @@ def outcome_from_export(step: int, export: Any, seconds: float = 0.0) -> Outcome
 # --- reading what a child left -------------------------------------------------------------------
 
 
+# Keras configs: data for the grader's rebuild and replay (autograder.replay), never shown to anyone.
+CONFIG_KEYS = ("model_json", "compile_config", "config")
+CONFIG_CAP = 256 << 10
+
+
 def plain(value: Any, depth: int = 0) -> Any:
     """JSON data cut down to bounded, printable plain values (the child may have written anything)."""
     if depth > 8:
         return None
     if isinstance(value, dict):
         items = list(value.items())[:200]
-        return {printable(k, 100): plain(v, depth + 1) for k, v in items}
+        return {
+            printable(k, 100): v
+            if k in CONFIG_KEYS and isinstance(v, str) and len(v) <= CONFIG_CAP
+            else plain(v, depth + 1)
+            for k, v in items
+        }
     if isinstance(value, list):
         return [plain(v, depth + 1) for v in value[:10_000]]
     if isinstance(value, str):
@@ -170,6 +180,26 @@ def _step_status(folder: Path) -> dict[str, Any]:
 # --- the fork server -----------------------------------------------------------------------------
 
 
+class OnceEach:
+    """Compute each key's value once, even when several threads ask for it at the same time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Future] = {}
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            future, owner = self._values.get(key), False
+            if future is None:
+                future, owner = self._values.setdefault(key, Future()), True
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+                future.set_exception(exc)
+        return future.result()
+
+
 class ZygoteLost(RuntimeError):
     """The zygote process ended: the steps it was running are lost (it is restarted for the next)."""
 
@@ -194,6 +224,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._replies: dict[int, queue.Queue] = {}
+        self.replays = OnceEach()
         self._start()
 
     def _start(self) -> None:
@@ -268,13 +299,16 @@ class Zygote:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def run(self, step: int, job: Path, filename: str, limits: Limits, timeout: float) -> dict[str, Any]:
-        """Run one step whose file is job/filename; the keeper's report (exit_code, timed_out)."""
+    def run(
+        self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
+    ) -> dict[str, Any]:
+        """Run one child on job/filename; the keeper's report (exit_code, timed_out)."""
         if self._uid is not None:
             os.chown(job, self._uid, self._uid)
         request = {
             "id": int(job.name),
             "step": step,
+            "kind": kind,
             "job": job.name,
             "jobs": "/jobs" if self.isolated else str(self._scratch),
             "filename": filename,
@@ -329,8 +363,14 @@ class Spawner:
         with tempfile.TemporaryDirectory(prefix="keras-course-step-") as folder:
             yield Path(folder)
 
-    def run(self, step: int, job: Path, filename: str, limits: Limits, timeout: float) -> dict[str, Any]:
+    def __init__(self) -> None:
+        self.replays = OnceEach()
+
+    def run(
+        self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
+    ) -> dict[str, Any]:
         command = [sys.executable, "-s", "-m", "autograder.harness", str(step), str(job / filename), str(job)]
+        command += [kind] if kind != "step" else []
         posix = os.name == "posix"
         started = time.monotonic()
         with open(job / "child.log", "wb") as log:
@@ -389,6 +429,60 @@ def read_step_file(path: Path) -> bytes | str:
         return printable(f"{type(exc).__name__}: {exc.strerror}", 200)
 
 
+def _run_child(
+    runner: Zygote | Spawner,
+    step: int,
+    filename: str,
+    content: bytes,
+    limits: Limits,
+    timeout: float,
+    kind: str,
+) -> Outcome:
+    """Run one child on `content` (a learner's step file, or a replay request) and read its export."""
+    started = time.perf_counter()
+    with runner.job() as job:
+        # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
+        (job / filename).write_bytes(content)
+        (job / filename).chmod(0o644)
+        try:
+            report = runner.run(step, job, filename, limits, timeout, kind)
+        except ZygoteLost as exc:
+            return Outcome(
+                step, "crashed", error={"message": str(exc)}, seconds=time.perf_counter() - started
+            )
+        seconds = time.perf_counter() - started
+        if report.get("timed_out"):
+            return Outcome(step, "timeout", error={"seconds": timeout}, seconds=seconds)
+        outcome = read_result(job, step)
+        if outcome is None:
+            code = report.get("exit_code")
+            error: dict[str, Any] = {"exit_code": code, "message": _last_line(job)}
+            if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
+                error["signal"] = signal.Signals(-code).name
+            return Outcome(step, "crashed", error=error, seconds=seconds)
+        outcome.seconds = seconds
+        return outcome
+
+
+def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout: float) -> None:
+    """Steps 2-4: what the checks read is recomputed in a child that runs no learner code: the model
+    rebuilt from its config, the compile config applied to the reference model, the training
+    replayed (autograder.replay). Equal requests are run once per grading run."""
+    kind = "replay" if outcome.step == 4 else "rebuild"
+    wanted = replay.request(outcome)
+    if isinstance(wanted, str):
+        replay.apply(outcome, None, wanted)
+        return
+    content = json.dumps(wanted).encode()
+
+    def run_trusted() -> Outcome:
+        return _run_child(runner, outcome.step, f"{kind}.json", content, limits, timeout, kind)
+
+    trusted = runner.replays.get(replay.key(wanted), run_trusted)
+    reason = None if trusted.status == "ok" else f"the grader's own run failed ({trusted.status})"
+    replay.apply(outcome, trusted if reason is None else None, reason)
+
+
 def run_step(
     step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote | Spawner | None = None
 ) -> Outcome:
@@ -402,27 +496,10 @@ def run_step(
         with start_runner() as own:
             return run_step(step, folder, limits, own)
     timeout = limits.timeout or step.time_limit
-    started = time.perf_counter()
-    with zygote.job() as job:
-        # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
-        (job / step.filename).write_bytes(source)
-        (job / step.filename).chmod(0o644)
-        try:
-            report = zygote.run(step.number, job, step.filename, limits, timeout)
-        except ZygoteLost as exc:
-            return Outcome(step.number, "crashed", error={"message": str(exc)}, seconds=time.perf_counter() - started)
-        seconds = time.perf_counter() - started
-        if report.get("timed_out"):
-            return Outcome(step.number, "timeout", error={"seconds": timeout}, seconds=seconds)
-        outcome = read_result(job, step.number)
-        if outcome is None:
-            code = report.get("exit_code")
-            error: dict[str, Any] = {"exit_code": code, "message": _last_line(job)}
-            if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
-                error["signal"] = signal.Signals(-code).name
-            return Outcome(step.number, "crashed", error=error, seconds=seconds)
-        outcome.seconds = seconds
-        return outcome
+    outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step")
+    if step.number in replay.STEPS and outcome.call_status(step.functions[0]) == "ok":
+        _trusted(outcome, zygote, limits, timeout)
+    return outcome
 
 
 def run_steps(

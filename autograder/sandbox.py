@@ -193,7 +193,7 @@ def _wait(pid: int, timeout: float) -> tuple[int | None, bool]:
 
 def keep(request: dict[str, Any], run_learner_step: Any) -> None:
     """In a process forked from the zygote: run one step confined, write its result to its job
-    folder, and never return. `run_learner_step(step, file, workdir)` runs in the confined runner."""
+    folder, and never return. `run_learner_step(request, file, workdir)` runs in the confined runner."""
     limits = request["limits"]
     started = time.monotonic()
     mapped = _address_space()
@@ -293,7 +293,7 @@ def _run(request: dict[str, Any], limits: dict[str, Any], mapped: int, workdir: 
         limit_resources(limits, mapped)
         if limits["isolated"]:
             _drop_capabilities()
-        run_step(int(request["step"]), Path(workdir, request["filename"]), Path(workdir))
+        run_step(request, Path(workdir, request["filename"]), Path(workdir))
         status = 0
     except BaseException:  # noqa: BLE001 - the runner must never fall back into the keeper's code
         status = 3
