@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from autograder import harness
+from autograder import harness, replay
 from autograder.checks import Check, Verdict, all_checks, judge
 from autograder.runner import Outcome, outcome_from_export
 from autograder.steps import STEP_BY_NUMBER
@@ -158,7 +158,26 @@ def _run(step: int, namespace: Mapping[str, Any]) -> Outcome:
     source = codes[0].co_filename if codes else "<notebook>"
     started = time.perf_counter()
     export = harness.run_namespace(step, SimpleNamespace(**functions), source)
-    return _with_timeouts(outcome_from_export(step, export, time.perf_counter() - started))
+    outcome = outcome_from_export(step, export, time.perf_counter() - started)
+    if step in replay.STEPS and outcome.call_status(STEP_BY_NUMBER[step].functions[0]) == "ok":
+        _recompute(outcome)
+    return _with_timeouts(outcome)
+
+
+def _recompute(outcome: Outcome) -> None:
+    """What `keras-course grade` recomputes in a clean child (autograder.replay), done here in the
+    kernel so that both graders give the same verdicts (here it adds no protection: see above)."""
+    wanted = replay.request(outcome)
+    if isinstance(wanted, str):
+        replay.apply(outcome, None, wanted)
+        return
+    action = harness.replay if outcome.step == 4 else harness.rebuild
+    try:
+        trusted = outcome_from_export(outcome.step, action(wanted))
+    except Exception as exc:  # noqa: BLE001 - a config Keras cannot rebuild: that step's problem
+        replay.apply(outcome, None, f"{type(exc).__name__}: {exc}")
+        return
+    replay.apply(outcome, trusted, None)
 
 
 def step_outcome(step: int, namespace: Mapping[str, Any]) -> Outcome:
