@@ -25,7 +25,15 @@ import sys
 from pathlib import Path
 
 # The modules the child side imports; nothing else of the package enters the sandbox.
-CHILD_MODULES = ("__init__.py", "harness.py", "reference.py", "sandbox.py", "spec.py", "steps.py", "zygote.py")
+CHILD_MODULES = (
+    "__init__.py",
+    "harness.py",
+    "reference.py",
+    "sandbox.py",
+    "spec.py",
+    "steps.py",
+    "zygote.py",
+)
 STAGE = "/opt/keras-course"
 PACKAGE = Path(__file__).resolve().parent
 

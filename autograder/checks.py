@@ -438,7 +438,8 @@ def history_problem(o: Outcome) -> Text | None:
         return found("받은 모델이 아닌 다른 모델의 History", "the History of another model")
     if not o.data.get("returned_a_fit_history"):
         return found(
-            "model.fit이 돌려주지 않은 History (직접 만든 것?)", "a History that model.fit did not return (made by hand?)"
+            "model.fit이 돌려주지 않은 History (직접 만든 것?)",
+            "a History that model.fit did not return (made by hand?)",
         )
     if problem := training_problem(o):
         return problem

@@ -52,7 +52,9 @@ def printable(text: object, limit: int = 300, multiline: bool = False) -> str:
     it is cut at `limit` characters."""
     kept = "\n" if multiline else ""
     shown = "".join(
-        c if c in kept or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") else f"\\u{ord(c):04x}"
+        c
+        if c in kept or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+        else f"\\u{ord(c):04x}"
         for c in str(text)[: limit + 1]
     )
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"

@@ -56,7 +56,9 @@ def summary_table(run: GradeRun, lang: str) -> Table:
     for result in run.results:
         steps = [str(result.steps.get(str(s.number), 0)) for s in STEPS]
         reason = f" ({result.reasons[0]})" if result.status == "failed" and result.reasons else ""
-        status = Text(printable(result.status + reason, 200), style="red" if result.status == "failed" else "")
+        status = Text(
+            printable(result.status + reason, 200), style="red" if result.status == "failed" else ""
+        )
         table.add_row(Text(printable(result.student, 200)), *steps, str(result.total), status)
     return table
 

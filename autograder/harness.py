@@ -255,7 +255,14 @@ def _plain_number(value: object) -> float | int | str:
 # fit's arguments a replay reproduces; those that cannot change the weights; anything else (a
 # Dataset, class weights...) makes the training unverifiable.
 REPLAYED = ("epochs", "batch_size", "shuffle", "validation_split", "initial_epoch", "steps_per_epoch")
-HARMLESS = ("verbose", "callbacks", "validation_data", "validation_freq", "validation_steps", "validation_batch_size")
+HARMLESS = (
+    "verbose",
+    "callbacks",
+    "validation_data",
+    "validation_freq",
+    "validation_steps",
+    "validation_batch_size",
+)
 
 
 def _record_fits(net: Any, keras: ModuleType, seed: int) -> list[dict[str, Any]]:

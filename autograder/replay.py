@@ -145,6 +145,8 @@ def _apply_rebuild(outcome: Any, rebuilt: Any, reason: str | None) -> None:
 
 def _apply_replay(outcome: Any, replayed: Any, reason: str | None) -> None:
     verdict: dict[str, Any] = {"verified": False, "reason": reason}
+    for name in TRAINING_DATA:  # the child's word only: gone unless the replay agrees
+        outcome.data.pop(name, None)
     if replayed is not None:
         names = sorted(n for n in replayed.arrays if n.startswith("after"))
         same = bool(names) and all(

@@ -64,8 +64,10 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(source: str | None, target: str, kind: str | None, flags: int, data: str | None = None) -> None:
-    encode = (lambda s: None if s is None else s.encode())  # noqa: E731
-    _check(_libc().mount(encode(source), encode(target), encode(kind), flags, encode(data)), f"mount {target}")
+    encode = lambda s: None if s is None else s.encode()  # noqa: E731
+    _check(
+        _libc().mount(encode(source), encode(target), encode(kind), flags, encode(data)), f"mount {target}"
+    )
 
 
 # --- limits and environment --------------------------------------------------------------------

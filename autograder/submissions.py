@@ -126,7 +126,9 @@ def _code_cells(notebook_path: Path) -> list[dict]:
         cells = notebook["cells"]
         assert isinstance(cells, list)
     except (OSError, ValueError, KeyError, TypeError, AssertionError, RecursionError, MemoryError) as exc:
-        raise InvalidSubmission("unreadable_notebook", printable(f"{type(exc).__name__}: {exc}", 200)) from None
+        raise InvalidSubmission(
+            "unreadable_notebook", printable(f"{type(exc).__name__}: {exc}", 200)
+        ) from None
     code = []
     for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":

@@ -72,9 +72,13 @@ def reads(*paths: str) -> str:
     )
 
 
-def lists(*folders: str) -> str:
+def lists(**folders: tuple[str, ...]) -> str:
+    """Breach when a folder's listing shows any of its secret names (an empty tuple: any name)."""
     return "\n".join(
-        f"try:\n    found.append(({f!r}, os.listdir({f!r})))\nexcept Exception:\n    pass" for f in folders
+        f"try:\n    seen = os.listdir({f!r})\n"
+        f"    if [n for n in seen if not {names!r} or n in {names!r}]:\n        found.append(({f!r}, seen))\n"
+        "except Exception:\n    pass"
+        for f, names in folders.values()
     )
 
 
@@ -118,13 +122,18 @@ def read_attacks(setup: dict[str, str]) -> dict[str, Answer]:
                 f"{home}/canary.txt",
             )
             + "\n"
-            + lists(str(ROOT), f"{ROOT}/solutions", home, secrets)
+            + lists(
+                root=(str(ROOT), ("solutions", "autograder", "tests", "course")),
+                solutions=(f"{ROOT}/solutions", ()),
+                home=(home, ("canary.txt", ".bashrc")),
+                secrets=(secrets, ()),
+            )
         ),
         "read_other_students_and_grades": oracle(
             "import os\n"
             + reads(f"{klass}/honest/step4_train.py", f"{out}/grades.json", f"{out}/grades.csv")
             + "\n"
-            + lists(klass, out, "/jobs")
+            + lists(klass=(klass, ("honest",)), out=(out, ("grades.json", "grades.csv")), jobs=("/jobs", ()))
         ),
         "import_hidden_checks": oracle(
             """
@@ -188,22 +197,29 @@ def write_attacks(setup: dict[str, str]) -> dict[str, Answer]:
     """Attacks that change or stop things: run in the sandbox only."""
     home, klass, out = setup["home"], setup["class"], setup["out"]
     return {
+        # Appends to files that exist outside, and creates one where Python runs what it finds; the
+        # sandbox's own private /tmp is writable, so nothing here creates folders.
         "write_everywhere": oracle(
             f"""
             import os, numpy
             site = os.path.dirname(os.path.dirname(numpy.__file__))
             targets = [
-                "{home}/.bashrc", "{home}/.local/lib/python3.11/site-packages/evil.pth", site + "/evil.pth",
-                "{ROOT}/autograder/evil.py", "{klass}/honest/step4_train.py", "{out}/grades.csv",
+                "{home}/.bashrc", site + "/evil.pth", "{ROOT}/autograder/evil.py",
+                "{klass}/honest/step4_train.py", "{out}/grades.csv",
             ]
             for target in targets:
                 try:
-                    os.makedirs(os.path.dirname(target), exist_ok=True)
                     with open(target, "a") as handle:
                         handle.write("import os; os.system('touch /tmp/{CANARY}-pwned')\\n")
                     found.append(target)
                 except OSError:
                     pass
+            user_site = "{home}/.local/lib/python3.11/site-packages"
+            try:
+                os.makedirs(user_site, exist_ok=True)
+                open(user_site + "/evil.pth", "w").write("import os\\n")
+            except OSError:
+                pass  # judged outside: the instructor's real home must have no .local afterwards
             """
         ),
         "kill_everything": oracle(
@@ -383,7 +399,7 @@ PARENT_ATTACKS = {
     ),
     "leak_escape_sequences": Answer(
         3,
-        {"compile_model": f"raise RuntimeError('\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31m' + '{CANARY}' * 1000)"},
+        {"compile_model": "raise RuntimeError('\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31m' + 'LEAK' * 100_000)"},
     ),
 }
 
@@ -416,15 +432,15 @@ def build_class(base: Path, setup: dict[str, str], harmless_only: bool) -> dict[
     (klass / "symlinked_student").symlink_to(klass / "honest")
     expected["symlinked_student"] = {n: 0 for n in MAX}
     links = write_submission(klass / "symlinked_steps", fast)
-    (links / STEPS[2].filename).unlink()
+    for step in STEPS[2:]:
+        (links / step.filename).unlink()
     (links / STEPS[2].filename).symlink_to(klass / "honest" / STEPS[2].filename)
     (links / STEPS[3].filename).symlink_to("/etc/shadow")
-    (links / STEPS[4].filename).unlink()
     os.mkfifo(links / STEPS[4].filename)
     with open(links / STEPS[1].filename, "r+b") as sparse:
         sparse.truncate(10 << 30)
     expected["symlinked_steps"] = {1: MAX[1], 2: 0, 3: 0, 4: 0, 5: 0}
-    formula = '=HYPERLINK("http://example.invalid","x")'
+    formula = '=HYPERLINK("evil","x")'
     write_submission(klass / formula, fast)
     expected[formula] = dict(full)
     escape = "evil\x1b]0;pwned\x07\x1b[31mname"
@@ -473,7 +489,7 @@ class Listener:
     def __init__(self) -> None:
         self.tcp = socket.create_server(("127.0.0.1", 0))
         self.port = self.tcp.getsockname()[1]
-        self.abstract = f"kc-attacks-{os.getpid()}"
+        self.abstract = f"kc-attacks-{os.getpid()}-{self.port}"
         self.unix = socket.socket(socket.AF_UNIX)
         self.unix.bind("\0" + self.abstract)
         self.unix.listen()
@@ -554,7 +570,8 @@ def hostile(request):
 
 
 def _out_files(graded: dict) -> list[Path]:
-    return [p for p in (graded["base"] / "out").rglob("*") if p.is_file()]
+    """The text files of OUT (grades, feedback): the loss plots are pictures the grader draws."""
+    return [p for p in (graded["base"] / "out").rglob("*") if p.is_file() and p.suffix != ".png"]
 
 
 def test_the_class_completes_and_lists_every_student(hostile):
@@ -591,9 +608,11 @@ def test_a_forged_model_description_earns_what_the_real_model_earns(hostile):
 
 
 def test_forged_trainings_are_told_apart_in_the_feedback(hostile):
+    """No check of step 4 passes, and no loss curve of the forger's making is drawn."""
     for name in ("forge4_write_and_exit", "forge4_patch_harness", "forge4_grandchild"):
-        feedback = (hostile["base"] / "out" / "feedback" / name / "feedback.md").read_text()
-        assert "✓" not in feedback.split("## 4.")[1].split("## 5.")[0], name
+        folder = hostile["base"] / "out" / "feedback" / name
+        assert "✓" not in (folder / "feedback.md").read_text().split("## 4.")[1].split("## 5.")[0], name
+        assert not (folder / "loss.png").exists(), name
 
 
 def test_nothing_secret_or_hostile_reaches_the_grades_or_the_terminal(hostile):
