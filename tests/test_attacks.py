@@ -550,6 +550,7 @@ def grade_hostile_class(identity: str, sandbox: bool = True) -> dict:
     done = subprocess.run(argv, capture_output=True, env={**os.environ, **env}, timeout=1200, cwd=ROOT)
     listener.close()
     return {
+        "identity": identity,
         "base": base,
         "setup": setup,
         "expected": expected,
@@ -637,15 +638,17 @@ def test_nothing_changed_outside_and_nothing_left_behind(hostile):
     assert (Path(setup["class"]) / "honest" / STEPS[3].filename).read_text() == SOLUTIONS[4]
     for folder in ("/tmp", "/var/tmp", "/dev/shm"):
         assert not [n for n in os.listdir(folder) if n.startswith("kc-leftover") or CANARY in n], folder
+    # Other test workers run zygotes of their own: look for the daemon by name, and for anything
+    # still running as the ordinary user this test alone grades as.
     leftovers = []
+    user_uid = pwd.getpwnam(USER).pw_uid if hostile["identity"] == "user" else None
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            text = status.read_text()
-            cmdline = (status.parent / "cmdline").read_bytes()
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
         except OSError:
             continue
-        if "Name:\tkc-daemon" in text or b"autograder.zygote" in cmdline:
-            leftovers.append(status.parent.name)
+        if fields.get("Name", "").strip() == "kc-daemon" or int(fields["Uid"].split()[0]) == user_uid:
+            leftovers.append((status.parent.name, fields.get("Name", "").strip()))
     assert leftovers == []
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -188,3 +190,35 @@ def test_a_fork_bomb_is_stopped_and_poisons_no_later_step(tmp_path, zygote):
         for number in (3, 5):
             report = assess([run_step(STEP_BY_NUMBER[number], folder, Limits(), zygote)])[0]
             assert failed_ids(report) == set(), report.outcome.error
+
+
+def test_a_fork_server_that_dies_is_restarted_and_costs_only_its_running_steps(tmp_path):
+    """Learner code cannot reach the fork server, but should it die anyway (the OOM killer, say),
+    the step it was running fails with a reason and the next step starts a new server."""
+    from autograder.runner import Zygote
+
+    folder = write_submission(tmp_path / "honest", {1: (ROOT / "solutions" / "step1_data.py").read_text()})
+    slow = write_submission(tmp_path / "slow", {1: BROKEN["step1_endless_loop"][0]})
+    with Zygote() as zygote:
+        first = zygote._process
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(run_step, STEPS[0], slow, Limits(timeout=60), zygote)
+            time.sleep(3)
+            first.kill()
+            lost = running.result(timeout=60)
+        assert lost.status == "crashed" and "fork server" in lost.error["message"]
+        again = run_step(STEPS[0], folder, Limits(), zygote)
+        assert again.status == "ok" and zygote._process is not first
+
+
+def test_without_the_sandbox_check_still_judges_the_same(tmp_path):
+    """A learner's machine without bubblewrap or user namespaces: `check` falls back to the fork
+    server with limits only, and judges exactly as the sandboxed one does."""
+    from autograder.runner import Zygote
+
+    for step in STEPS:
+        shutil.copy(ROOT / "solutions" / step.filename, tmp_path)
+    with Zygote(isolated=False) as plain:
+        reports = assess(run_steps(tmp_path, zygote=plain))
+    assert [failed_ids(r) for r in reports] == [set()] * len(STEPS)
+    assert reports[3].outcome.data["training"]["verified"] is True

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -222,3 +224,22 @@ def test_scores_go_into_the_nbgrader_gradebook(graded, tmp_path):
             submission = gradebook.find_submission("keras01", student)
             assert submission.score == row["total"], student
             assert submission.max_score == sum(MAX.values())
+
+
+def test_loss_plots_drawn_from_parallel_workers_all_succeed(tmp_path):
+    """Students are graded in threads; matplotlib is not thread-safe. Curves within one power of ten
+    (epochs=10, a missing batch_size) once crashed the whole run from 4 threads: each fresh process
+    here draws 8 of them at once, 3 times over."""
+    script = f"""
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from autograder.feedback import plot_loss
+curves = [[5.0 - 0.03 * i - 0.1 * k for i in range(10)] for k in range(8)]
+with ThreadPoolExecutor(8) as pool:
+    list(pool.map(lambda k: plot_loss(curves[k], Path({str(tmp_path)!r}) / f"{{sys.argv[1]}}-{{k}}.png", "ko"), range(8)))
+"""
+    for run in range(3):
+        done = subprocess.run([sys.executable, "-c", script, str(run)], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert len(list(tmp_path.glob("*.png"))) == 24
