@@ -182,12 +182,22 @@ def read_attacks(setup: dict[str, str]) -> dict[str, Answer]:
         ),
         "privileges": oracle(
             """
+            import os
             status = open("/proc/self/status").read()
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
             if int(fields["CapEff"].strip(), 16) or int(fields["CapPrm"].strip(), 16):
                 found.append(("capabilities", fields["CapEff"].strip()))
             if fields.get("NoNewPrivs", "0").strip() != "1":
                 found.append("no_new_privs not set")
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            for name, call in (
+                ("unshare(CLONE_NEWUSER)", lambda: libc.unshare(0x10000000)),
+                ("ptrace(PTRACE_TRACEME)", lambda: libc.ptrace(0, 0, 0, 0)),
+                ("keyctl", lambda: libc.syscall(250 if os.uname().machine == "x86_64" else 219, 0, 0, 0, 0)),
+            ):
+                if call() == 0:
+                    found.append(name)
             """
         ),
     }
@@ -647,6 +657,8 @@ def test_nothing_changed_outside_and_nothing_left_behind(hostile):
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
         except OSError:
             continue
+        if fields.get("State", "").strip().startswith("Z"):
+            continue  # already dead, waiting for init to reap it
         if fields.get("Name", "").strip() == "kc-daemon" or int(fields["Uid"].split()[0]) == user_uid:
             leftovers.append((status.parent.name, fields.get("Name", "").strip()))
     assert leftovers == []

@@ -240,6 +240,8 @@ with ThreadPoolExecutor(8) as pool:
     list(pool.map(lambda k: plot_loss(curves[k], Path({str(tmp_path)!r}) / f"{{sys.argv[1]}}-{{k}}.png", "ko"), range(8)))
 """
     for run in range(3):
-        done = subprocess.run([sys.executable, "-c", script, str(run)], capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(run)], capture_output=True, text=True, cwd=ROOT
+        )
         assert done.returncode == 0, done.stderr[-2000:]
     assert len(list(tmp_path.glob("*.png"))) == 24
