@@ -27,12 +27,15 @@ COURSE = ROOT / "course"
 # tests/test_course.py runs `check` inside a release, so a missing module shows up there.
 LEARNER_MODULES = (
     "__init__",
+    "bubblewrap",
     "checks",
     "cli",
     "course_cli",
+    "files",
     "harness",
     "notebook",
     "reference",
+    "replay",
     "report",
     "runner",
     "sandbox",

@@ -41,6 +41,7 @@ STEP = "/step"  # the runner's work folder (a private tmpfs) when isolated
 INNER_UID = 1000  # the learner's user id inside its namespace: not 0, so exec regains no capability
 RESULT_FILES = {"result.json": 2 << 20, "arrays.npz": 8 << 20}  # what the keeper copies out, and caps
 LOG_TAIL = 64 << 10  # the last bytes of the learner's output that the grader sees
+SOURCE_CAP = 2 << 20  # bytes of the file a step runs (the grader already refuses larger ones)
 
 # Linux constants (sched.h, mount.h, prctl.h)
 _CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -181,8 +182,8 @@ def _copy_out(workdir: str, job: int, name: str, cap: int, tail: bool = False) -
         os.close(source)
 
 
-def _wait(pid: int, timeout: float) -> tuple[int | None, bool]:
-    """The runner's wait status, or None and True when it ran out of wall time (then it is killed)."""
+def _wait(pid: int, timeout: float) -> tuple[int, bool]:
+    """The runner's wait status, and whether it ran out of wall time (then it was killed)."""
     pidfd = os.pidfd_open(pid)
     try:
         ready, _, _ = select.select([pidfd], [], [], timeout)
@@ -211,7 +212,7 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
         workdir = os.path.join(request["jobs"], request["job"], "work")
     name = request["filename"]
     with open(os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=job), "rb") as source:
-        Path(workdir, name).write_bytes(source.read(RESULT_FILES["result.json"]))
+        Path(workdir, name).write_bytes(source.read(SOURCE_CAP))
     pid = os.fork()
     if pid == 0:
         os.close(job)
@@ -222,7 +223,7 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
     for result, cap in RESULT_FILES.items():
         _copy_out(workdir, job, result, cap)
     _copy_out(workdir, job, "child.log", LOG_TAIL, tail=True)
-    code = None if status is None else os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(status)
     report = {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - started}
     fd = os.open("status.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=job)
     with os.fdopen(fd, "w") as out:
