@@ -224,6 +224,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._replies: dict[int, queue.Queue] = {}
+        self._closed = False
         self.replays = OnceEach()
         self._start()
 
@@ -271,6 +272,8 @@ class Zygote:
 
     def _send(self, request: dict[str, Any], replies: queue.Queue) -> None:
         with self._lock:
+            if self._closed:
+                raise ZygoteLost("the fork server was closed")
             if self._process is None or self._process.poll() is not None:
                 self._start()
             self._replies[request["id"]] = replies
@@ -333,7 +336,7 @@ class Zygote:
 
     def close(self) -> None:
         with self._lock:
-            process, self._process = self._process, None
+            process, self._process, self._closed = self._process, None, True
         if process is not None:
             try:
                 process.stdin.close()
