@@ -24,6 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder import sandbox
+
 # The modules the child side imports; nothing else of the package enters the sandbox.
 CHILD_MODULES = (
     "__init__.py",
@@ -116,16 +118,28 @@ def command(python: str, stage: Path, jobs: Path, as_root: bool) -> list[str]:
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d"):
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     packages = [p for p in _package_dirs() if not p.is_relative_to("/usr")]
-    for folder in _ancestors([*packages, Path(STAGE)]):
+    sides = hidden_by_private_temp(packages)
+    for folder in _ancestors([*packages, Path(STAGE), *map(Path, sides)]):
         argv += ["--perms", "0755", "--dir", str(folder)]
     for folder in packages:
         argv += ["--ro-bind", str(folder), str(folder)]
+    for side, folder in sides.items():  # see autograder.sandbox
+        argv += ["--ro-bind", str(folder), side]
     if any(PACKAGE.is_relative_to(folder) for folder in [*packages, Path("/usr")]):
         argv += ["--perms", "0555", "--tmpfs", str(PACKAGE)]  # an installed copy: hide the checks
     argv += ["--ro-bind", str(stage), STAGE, "--bind", str(jobs), "/jobs"]
     argv += ["--dir", "/step", "--perms", "1777", "--dir", "/tmp", "--perms", "1777", "--dir", "/var/tmp"]
     argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/"]
     return [*argv, python, "-s", "-m", "autograder.zygote"]
+
+
+def hidden_by_private_temp(packages: list[Path] | None = None) -> dict[str, str]:
+    """Package folders that live under a folder each step gets privately (a venv in /tmp, say),
+    each also bound at a side path: the step binds it back over its own, empty, /tmp."""
+    packages = [p for p in _package_dirs() if not p.is_relative_to("/usr")] if packages is None else packages
+    private = [Path(folder) for folder in sandbox.PRIVATE_TEMP]
+    under = [p for p in packages if any(p.is_relative_to(folder) for folder in private)]
+    return {f"{STAGE}-packages/{i}": str(folder) for i, folder in enumerate(under)}
 
 
 @functools.lru_cache(maxsize=1)

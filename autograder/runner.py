@@ -217,6 +217,7 @@ class Zygote:
         self.isolated = isolated
         self._root = os.geteuid() == 0
         self._uid = bubblewrap.child_uid() if self._root and isolated else None
+        self._rebind = bubblewrap.hidden_by_private_temp() if isolated else {}
         self._scratch = Path(tempfile.mkdtemp(prefix="keras-course-jobs-"))
         self._scratch.chmod(0o711)  # the child uid passes through to its own job folder, lists none
         self._stage = bubblewrap.stage_package(Path(tempfile.mkdtemp(prefix="keras-course-stage-")))
@@ -317,6 +318,7 @@ class Zygote:
             "filename": filename,
             "timeout": timeout,
             "uid": self._uid,
+            "rebind": self._rebind,
             "limits": dataclasses.asdict(limits) | {"isolated": self.isolated},
         }
         replies: queue.Queue = queue.Queue()

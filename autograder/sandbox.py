@@ -38,6 +38,7 @@ except ImportError:  # Windows
 
 JOBS = "/jobs"  # the grader's scratch folder inside the sandbox: one sub-folder per step
 STEP = "/step"  # the runner's work folder (a private tmpfs) when isolated
+PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # a fresh, size-capped tmpfs each in every step
 INNER_UID = 1000  # the learner's user id inside its namespace: not 0, so exec regains no capability
 RESULT_FILES = {"result.json": 2 << 20, "arrays.npz": 8 << 20}  # what the keeper copies out, and caps
 LOG_TAIL = 64 << 10  # the last bytes of the learner's output that the grader sees
@@ -47,6 +48,7 @@ SOURCE_CAP = 2 << 20  # bytes of the file a step runs (the grader already refuse
 _CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 1, 2, 4, 8, 1 << 14, 1 << 18
+_MS_BIND = 1 << 12
 _PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT = 4, 24, 38, 47
 _PR_CAP_AMBIENT_CLEAR_ALL = 4
 _CAPABILITY_VERSION_3 = 0x20080522
@@ -138,7 +140,7 @@ def _become(uid: int) -> None:
     os.setresuid(uid, uid, uid)
 
 
-def _new_namespaces(limits: dict[str, Any]) -> None:
+def _new_namespaces(limits: dict[str, Any], rebind: dict[str, str]) -> None:
     """New user, mount, PID, network, IPC and UTS namespaces; then the private folders."""
     libc = _libc()
     outer_uid, outer_gid = os.getuid(), os.getgid()
@@ -154,9 +156,12 @@ def _new_namespaces(limits: dict[str, Any]) -> None:
     _mount("tmpfs", JOBS, "tmpfs", hidden, "size=4k,mode=0555")
     private = _MS_NOSUID | _MS_NODEV
     _mount("tmpfs", STEP, "tmpfs", private, f"size={int(limits['work_bytes'])},mode=0700")
-    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+    for folder in PRIVATE_TEMP:
         if os.path.isdir(folder):
             _mount("tmpfs", folder, "tmpfs", private, f"size={int(limits['tmp_bytes'])},mode=1777")
+    for side, folder in rebind.items():  # a package folder the private temp folders just covered
+        os.makedirs(folder, exist_ok=True)
+        _mount(side, folder, None, _MS_BIND | _MS_REC)
 
 
 def _copy_out(workdir: str, job: int, name: str, cap: int, tail: bool = False) -> None:
@@ -205,7 +210,7 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
         _become(int(request["uid"]))
     job = os.open(os.path.join(JOBS if limits["isolated"] else request["jobs"], request["job"]), os.O_RDONLY)
     if limits["isolated"]:
-        _new_namespaces(limits)
+        _new_namespaces(limits, request.get("rebind") or {})
         workdir = STEP
     else:
         os.mkdir("work", 0o700, dir_fd=job)

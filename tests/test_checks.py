@@ -222,3 +222,17 @@ def test_without_the_sandbox_check_still_judges_the_same(tmp_path):
         reports = assess(run_steps(tmp_path, zygote=plain))
     assert [failed_ids(r) for r in reports] == [set()] * len(STEPS)
     assert reports[3].outcome.data["training"]["verified"] is True
+
+
+def test_a_venv_under_tmp_is_bound_back_over_each_steps_private_tmp():
+    """Each step gets a fresh /tmp; Python's packages may live there (a CI clone in /tmp): they are
+    bound at a side path too, and each step binds them back (autograder.sandbox)."""
+    from pathlib import Path
+
+    from autograder.bubblewrap import hidden_by_private_temp
+
+    packages = [Path("/tmp/clone/.venv"), Path("/opt/python"), Path("/var/tmp/site")]
+    assert hidden_by_private_temp(packages) == {
+        "/opt/keras-course-packages/0": "/tmp/clone/.venv",
+        "/opt/keras-course-packages/1": "/var/tmp/site",
+    }
