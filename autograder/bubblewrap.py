@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -46,6 +45,8 @@ class SandboxUnavailable(RuntimeError):
 
 def child_uid() -> int:
     """As root, the user id that steps run under: the first of a private range that no account uses."""
+    import pwd  # POSIX only: this module is imported on Windows too (by `check`)
+
     for uid in range(61000, 65000):
         try:
             pwd.getpwuid(uid)
