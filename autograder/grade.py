@@ -232,8 +232,9 @@ def grade_class(
     with tempfile.TemporaryDirectory(prefix="keras-course-grade-") as tmp, zygote:
         with ThreadPoolExecutor(max_workers=workers) as steps_pool, ThreadPoolExecutor(workers) as students:
 
-            def judge_one(submission: Submission) -> tuple[StudentResult, list[StepReport]]:
-                content_hash = book.fingerprint(submission)
+            def judge_one(
+                submission: Submission, content_hash: str
+            ) -> tuple[StudentResult, list[StepReport]]:
                 try:
                     folder = _step_folder(submission, Path(tempfile.mkdtemp(dir=tmp)))
                 except InvalidSubmission as exc:
@@ -250,12 +251,13 @@ def grade_class(
             def grade_one(submission: Submission) -> None:
                 """Whatever goes wrong with one submission costs that submission only."""
                 try:
-                    if not force and book.unchanged(submission.student, book.fingerprint(submission)):
+                    content_hash = book.fingerprint(submission)
+                    if not force and book.unchanged(submission.student, content_hash):
                         run.skipped.append(submission.student)
                         run.results.append(book.stored(submission.student))
                         on_student and on_student(None)
                         return
-                    result, reports = judge_one(submission)
+                    result, reports = judge_one(submission, content_hash)
                     maximum = sum(book.data["steps"].values())
                     feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
                 except Exception as exc:  # noqa: BLE001 - a grader error must not stop the class

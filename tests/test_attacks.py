@@ -552,8 +552,17 @@ def grade_hostile_class(identity: str, sandbox: bool = True) -> dict:
             subprocess.run(["chown", "-R", "--no-dereference", f"{user}:{user}", folder], check=True)
         (base / "out").mkdir()
         shutil.chown(base / "out", user, user)
-        argv = ["runuser", "-u", user, "--", *_python_for(user)[:-1]]
-        argv += [*(f"{k}={v}" for k, v in env.items()), _python_for(user)[-1], *command]
+        *python_env, python = _python_for(user)
+        argv = [
+            "runuser",
+            "-u",
+            user,
+            "--",
+            *python_env,
+            *(f"{k}={v}" for k, v in env.items()),
+            python,
+            *command,
+        ]
     else:
         argv = [sys.executable, *command]
     started = time.monotonic()
