@@ -62,11 +62,22 @@ def stub_file(step_module: str) -> str:
     return header + stub_source(source)
 
 
+def public_checks_file(step: int) -> str:
+    """The step's public checks as learners get them beside the stubs: a copy of their one source."""
+    source = f"autograder/checks/public/step{step}.py"
+    header = (
+        f"# 생성된 파일 ({source}에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.\n"
+        f"# Generated from {source} by `make build`: the public checks, run by `pytest exercises/`.\n"
+    )
+    return header + (ROOT / source).read_text(encoding="utf-8")
+
+
 def targets() -> dict[Path, Callable[[], str | Stamped]]:
     """Every generated file and how to make it (a Stamped one is slow: compared by fingerprint)."""
     made: dict[Path, Callable[[], str | Stamped]] = {}
     for step in STEPS:
         made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
+        made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n)
     made[NOTEBOOK] = notebook_text
     made.update(site_pages.targets())  # the course site: code includes, console output, tables, figures
     return made

@@ -87,8 +87,10 @@ REFERENCE_SOURCES = [
     HERE / "site_capture.py",
     DOCS / "_snippets" / "keras2_tutorial.py",
 ]
+CHECK_SOURCES = sorted((HERE / "checks").rglob("*.py"))
 LEARNER_SOURCES = [
-    HERE / name for name in ("checks.py", "report.py", "steps.py", "spec.py", "harness.py", "site_capture.py")
+    *(HERE / name for name in ("report.py", "steps.py", "spec.py", "harness.py", "site_capture.py")),
+    *(p for p in CHECK_SOURCES if "hidden" not in p.parts),
 ]
 
 
@@ -99,8 +101,6 @@ INSTRUCTOR_SOURCES = [
         HERE / name
         for name in (
             "site_instructor.py",
-            "checks.py",
-            "hidden_checks.py",
             "harness.py",
             "report.py",
             "steps.py",
@@ -115,6 +115,7 @@ INSTRUCTOR_SOURCES = [
             "course_cli.py",
         )
     ),
+    *CHECK_SOURCES,
     ROOT / "course" / "nbgrader_config.py",
     ROOT / "course" / "students.csv",
     ROOT / "course" / "source" / "keras01" / "keras01.ipynb",

@@ -19,6 +19,11 @@ class Step:
     def filename(self) -> str:
         return f"{self.module}.py"
 
+    @property
+    def checks_filename(self) -> str:
+        """The step's public checks beside its file, as pytest (and GitHub Classroom) collect them."""
+        return f"{self.module}_test.py"
+
 
 STEPS: tuple[Step, ...] = (
     Step(

@@ -21,6 +21,7 @@ from pathlib import Path
 c = get_config()  # noqa: F821 - traitlets defines get_config() when it loads this file
 
 HERE = Path(__file__).resolve().parent
+HIDDEN_CHECKS = Path("autograder", "checks", "hidden", "__init__.py")
 # This folder's defaults; `keras-course course init` rewrites this one line. Environment variables win.
 DEFAULTS = {"course_id": "keras-course", "exchange": "", "grader_path": ""}
 
@@ -55,7 +56,7 @@ def _grader_path() -> str | None:
     if explicit:
         return explicit
     repository = HERE.parent  # this folder inside the keras-course repository
-    return str(repository) if (repository / "autograder" / "hidden_checks.py").is_file() else None
+    return str(repository) if (repository / HIDDEN_CHECKS).is_file() else None
 
 
 def _put_first_on_pythonpath(path: str) -> None:
@@ -69,13 +70,11 @@ def _put_first_on_pythonpath(path: str) -> None:
 GRADER_PATH = _grader_path()
 if GRADER_PATH:
     _put_first_on_pythonpath(GRADER_PATH)
-if (
-    importlib.util.find_spec("autograder") is None
-    or importlib.util.find_spec("autograder.hidden_checks") is None
-):
+_package = importlib.util.find_spec("autograder")
+if _package is None or not (Path(_package.origin).parent.parent / HIDDEN_CHECKS).is_file():
     # A missing module fails each hidden test cell, and nbgrader still exits 0: say so on every command.
     print(
-        "keras-course: the hidden checks (autograder.hidden_checks) are not importable here; every "
+        "keras-course: the hidden checks (autograder.checks.hidden) are not importable here; every "
         "hidden test cell will score zero. Install keras-course or set KERAS_COURSE_GRADER_PATH.",
         file=sys.stderr,
     )

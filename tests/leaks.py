@@ -44,15 +44,12 @@ def hidden_texts(
 
 
 def hidden_code() -> list[str]:
-    """The statements that judge the hidden checks (autograder/hidden_checks.py), one per line,
-    less those the public checks also have (`prediction = o.arrays.get("prediction")`)."""
-    public = inspect.getsource(checks)
+    """The statements that judge the hidden checks (autograder/checks/hidden/), one per line, less
+    those the public checks also have (`assert prediction is not None, found(...)`)."""
+    public = "\n".join(inspect.getsource(m) for m in checks.check_modules(include_hidden=False))
+    public += inspect.getsource(checks)
     lines = []
     for check in HIDDEN:
-        source = inspect.getsource(check.judge)
+        source = inspect.getsource(check.test)
         lines += [line.strip() for line in source[source.index("\ndef ") :].splitlines()[2:]]
-    return [
-        line
-        for line in lines
-        if len(line) > 24 and not line.startswith("return Finding(") and line not in public
-    ]
+    return [line for line in lines if len(line) > 24 and line not in public]

@@ -116,7 +116,7 @@ def read_attacks(setup: dict[str, str]) -> dict[str, Answer]:
             + reads(
                 "/etc/shadow",
                 f"{ROOT}/solutions/step4_train.py",
-                f"{ROOT}/autograder/hidden_checks.py",
+                f"{ROOT}/autograder/checks/hidden/step4.py",
                 f"{secrets}/root-only.txt",
                 f"{home}/.bashrc",
                 f"{home}/canary.txt",
@@ -138,7 +138,7 @@ def read_attacks(setup: dict[str, str]) -> dict[str, Answer]:
         "import_hidden_checks": oracle(
             """
             import importlib.util, sys
-            for name in ("autograder.hidden_checks", "autograder.checks", "solutions"):
+            for name in ("autograder.checks.hidden", "autograder.checks", "solutions"):
                 try:
                     if importlib.util.find_spec(name) is not None:
                         found.append(name)

@@ -134,7 +134,7 @@ def test_an_interrupted_step_fails_its_checks_as_a_timeout_at_once() -> None:
 
 
 def test_a_missing_check_fails_loudly() -> None:
-    with pytest.raises(notebook.CheckNotInstalled, match="hidden_checks.py is missing"):
+    with pytest.raises(notebook.CheckNotInstalled, match="checks/hidden/ is missing"):
         notebook.assert_check("step9.nothing", {})
 
 
@@ -197,8 +197,15 @@ def learner(tmp_path_factory: pytest.TempPathFactory) -> Learner:
 def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learner) -> None:
     files = {str(p.relative_to(learner.release)) for p in learner.release.rglob("*") if p.is_file()}
     assert {f"exercises/{s.filename}" for s in STEPS} | {"exercises/README.md", "pyproject.toml"} <= files
-    assert {f"autograder/{m}.py" for m in course_cli.LEARNER_MODULES} | {"README.md"} <= files
-    assert not {"autograder/hidden_checks.py", "autograder/calibrate.py"} & files
+    assert {f"exercises/{s.checks_filename}" for s in STEPS} <= files
+    modules = [m for m in course_cli.LEARNER_MODULES if not (ROOT / "autograder" / m).is_dir()]
+    assert {f"autograder/{m}.py" for m in modules} | {
+        "README.md",
+        "autograder/checks/public/step1.py",
+    } <= files
+    assert not [
+        f for f in files if f.startswith("autograder/checks/hidden") or f == "autograder/calibrate.py"
+    ]
     for name in sorted(files):
         text = (learner.release / name).read_text(encoding="utf-8")
         for secret in [
@@ -258,7 +265,7 @@ def test_a_hidden_test_cell_fails_loudly_where_hidden_checks_are_missing(
     done = run([str(learner.python), "-c", cell], cwd=tmp_path, env=learner.env())
     assert done.stdout.startswith("✓ [step1.arrays]")
     assert done.returncode != 0 and "CheckNotInstalled" in done.stderr
-    assert "autograder/hidden_checks.py is missing" in done.stderr
+    assert "autograder/checks/hidden/ is missing" in done.stderr
 
 
 # --- course/nbgrader_config.py ----------------------------------------------------------------

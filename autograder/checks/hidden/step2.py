@@ -1,0 +1,46 @@
+"""Step 2's hidden checks. PYTEST_DONT_REWRITE (see autograder.checks)."""
+
+from __future__ import annotations
+
+from autograder.checks import (
+    Outcome,
+    check,
+    describe_layers,
+    found,
+    layer_params,
+    model_layers,
+    spec,
+    text,
+)
+
+
+@check(
+    "step2.layer_params",
+    hidden=True,
+    title=text("층마다 파라미터가 10, 18, 4개입니다", "the layers have 10, 18 and 4 parameters"),
+    expected=text("1×5+5 = 10, 5×3+3 = 18, 3×1+1 = 4", "1×5+5 = 10, 5×3+3 = 18, 3×1+1 = 4"),
+    hint=text(
+        "층의 순서를 확인하세요: Dense(3) → Dense(5)도 합계는 32개지만 층마다의 수는 다릅니다",
+        "check the order of the layers: Dense(3) → Dense(5) also totals 32, layer by layer it does not",
+    ),
+)
+def test_step2_layer_params(step2: Outcome) -> None:
+    counts = layer_params(model_layers(step2))
+    assert counts == spec.layer_param_counts(), found(" + ".join(map(str, counts)) or "0")
+
+
+@check(
+    "step2.linear",
+    hidden=True,
+    title=text("모든 층이 선형(활성화 함수 없음)입니다", "every layer is linear (no activation)"),
+    expected=text("activation 없음 (linear)", "no activation (linear)"),
+    hint=text(
+        "이 튜토리얼은 Y = WX + B 선형 회귀입니다. Dense에 activation='relu' 같은 인자를 주지 마세요",
+        "the tutorial fits a line, Y = WX + B: give Dense no activation such as 'relu'",
+    ),
+)
+def test_step2_linear(step2: Outcome) -> None:
+    layers = model_layers(step2)
+    activations = [layer.get("activation") for layer in layers]
+    ok = bool(layers) and all(a in ("linear", None, "None") for a in activations)
+    assert ok, found(f"{describe_layers(layers)}: {', '.join(map(str, activations))}")

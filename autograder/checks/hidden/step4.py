@@ -1,0 +1,86 @@
+"""Step 4's hidden checks: the training really happened and worked. PYTEST_DONT_REWRITE (see
+autograder.checks)."""
+
+from __future__ import annotations
+
+import math
+
+from autograder.checks import (
+    Outcome,
+    assert_genuine_history,
+    assert_verified_training,
+    check,
+    found,
+    spec,
+    text,
+)
+
+
+@check(
+    "step4.optimizer_steps",
+    hidden=True,
+    title=text(
+        "옵티마이저가 정확히 1000번 갱신했습니다 (100 × 10)",
+        "the optimizer took exactly 1000 steps (100 × 10)",
+    ),
+    expected=text(
+        "fit 한 번: 100 에포크 × 10 스텝 = 1000번 갱신", "one fit: 100 epochs × 10 steps = 1000 updates"
+    ),
+    hint=text(
+        "model.fit(x, y, epochs=100, batch_size=1)을 한 번만 호출하세요",
+        "call model.fit(x, y, epochs=100, batch_size=1) exactly once",
+    ),
+)
+def test_step4_optimizer_steps(step4: Outcome) -> None:
+    assert_verified_training(step4)
+    steps = step4.data.get("optimizer_steps")
+    expected = spec.EPOCHS * spec.DATA.size // spec.BATCH_SIZE
+    assert steps == expected, found(f"{steps}번 갱신", f"{steps} updates")
+
+
+@check(
+    "step4.loss_decreases",
+    hidden=True,
+    title=text("훈련하는 동안 손실이 줄어듭니다", "the training loss goes down"),
+    expected=text("마지막 에포크 손실 < 첫 에포크 손실", "last epoch's loss < first epoch's loss"),
+    hint=text(
+        "x와 y를 바꾸거나 다른 값을 넣지 말고 받은 x, y로 훈련하세요. 다시 compile하지 마세요",
+        "train on the x and y you receive, and do not compile again",
+    ),
+)
+def test_step4_loss_decreases(step4: Outcome) -> None:
+    assert_genuine_history(step4)
+    curve = step4.data.get("loss_curve", [])
+    numbers = [v for v in curve if isinstance(v, (int, float))]
+    assert len(numbers) >= 2 and len(numbers) == len(curve), found(
+        f"손실 기록 {len(curve)}개", f"{len(curve)} loss values recorded"
+    )
+    first, last = numbers[0], numbers[-1]
+    ok = all(math.isfinite(v) for v in (first, last)) and last < first
+    assert ok, found(f"{first:.4g} → {last:.4g}")
+
+
+@check(
+    "step4.final_loss",
+    hidden=True,
+    title=text(
+        f"훈련된 가중치의 손실(MSE)이 {spec.LOSS_THRESHOLD:g}보다 작습니다",
+        f"the trained weights' loss (MSE) is below {spec.LOSS_THRESHOLD:g}",
+    ),
+    expected=text(
+        f"훈련 뒤 가중치로 다시 계산한 MSE < {spec.LOSS_THRESHOLD:g}",
+        f"MSE recomputed from the trained weights < {spec.LOSS_THRESHOLD:g}",
+    ),
+    hint=text(
+        "받은 model을 x, y로 epochs=100, batch_size=1 훈련하세요. nan이면 훈련이 발산한 것입니다 "
+        "(다른 옵티마이저로 다시 compile하지 마세요)",
+        "train the model you receive on x, y with epochs=100, batch_size=1; nan means training "
+        "diverged (do not compile again with another optimizer)",
+    ),
+)
+def test_step4_final_loss(step4: Outcome) -> None:
+    assert_verified_training(step4)
+    weights = [step4.arrays[f"after{i}"] for i in range(len(spec.UNITS) * 2)]
+    loss = spec.mse(weights, spec.DATA, spec.DATA)
+    assert math.isfinite(loss), found(f"MSE = {loss} (발산)", f"MSE = {loss} (diverged)")
+    assert loss < spec.LOSS_THRESHOLD, found(f"MSE = {loss:.4g}")

@@ -1,0 +1,54 @@
+"""Step 1's public checks: `make_data()` returns x and y. PYTEST_DONT_REWRITE (see autograder.checks)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks import Outcome, check, found, show, spec, text
+
+
+@check(
+    "step1.arrays",
+    title=text("x와 y 두 개의 numpy 배열을 돌려줍니다", "returns two numpy arrays, x and y"),
+    expected=text("`return x, y`: numpy 배열 두 개", "`return x, y`: two numpy arrays"),
+    hint=text(
+        "리스트 [1, 2, ...] 대신 np.array([1, 2, ...])로 만들고 `return x, y`로 둘 다 돌려주세요",
+        "make them with np.array([1, 2, ...]) rather than a plain list, and return both: `return x, y`",
+    ),
+)
+def test_step1_arrays(step1: Outcome) -> None:
+    returned = step1.calls["make_data"].get("returned", "?")
+    assert step1.data.get("pair"), found(f"{returned} 하나", f"one {returned}")
+    x, y = step1.data["x"], step1.data["y"]
+    assert x["is_ndarray"] and y["is_ndarray"], found(f"({x['type']}, {y['type']})")
+
+
+@check(
+    "step1.shape",
+    title=text("x와 y의 모양이 (10,)입니다", "x and y have shape (10,)"),
+    expected=text("x.shape == y.shape == (10,)", "x.shape == y.shape == (10,)"),
+    hint=text(
+        "1부터 10까지 10개의 값을 한 줄로 넣으세요: np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])",
+        "put the ten values 1 to 10 in one flat array: np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])",
+    ),
+)
+def test_step1_shape(step1: Outcome) -> None:
+    shapes = {name: step1.arrays[name].shape if name in step1.arrays else None for name in "xy"}
+    assert all(shape == (10,) for shape in shapes.values()), found(
+        f"x.shape = {shapes['x']}, y.shape = {shapes['y']}"
+    )
+
+
+@check(
+    "step1.x_values",
+    title=text("x는 1부터 10까지입니다", "x holds 1 to 10"),
+    expected=text("x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"),
+    hint=text(
+        "0이 아니라 1에서 시작해 10에서 끝나야 합니다: np.arange(1, 11)은 11을 넣지 않습니다",
+        "start at 1, not 0, and end at 10: np.arange(1, 11) stops before 11",
+    ),
+)
+def test_step1_x_values(step1: Outcome) -> None:
+    x = step1.arrays.get("x")
+    assert x is not None, found("숫자 배열이 아님", "not an array of numbers")
+    assert x.shape == spec.DATA.shape and np.array_equal(x, spec.DATA), found(f"x = {show(x)}")

@@ -1,0 +1,55 @@
+# 생성된 파일 (autograder/checks/public/step3.py에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.
+# Generated from autograder/checks/public/step3.py by `make build`: the public checks, run by `pytest exercises/`.
+"""Step 3's public checks: `compile_model(model)` compiles the model it receives.
+PYTEST_DONT_REWRITE (see autograder.checks)."""
+
+from __future__ import annotations
+
+from autograder.checks import Outcome, check, found, normalized, spec, text
+
+
+@check(
+    "step3.returns_model",
+    title=text("받은 모델을 컴파일해서 돌려줍니다", "compiles the model it receives and returns it"),
+    expected=text("컴파일된 같은 model (`return model`)", "the same model, compiled (`return model`)"),
+    hint=text(
+        "새 모델을 만들지 말고 받은 model에 model.compile(...)을 호출한 뒤 `return model` 하세요",
+        "do not build a new model: call model.compile(...) on the model you get, then `return model`",
+    ),
+)
+def test_step3_returns_model(step3: Outcome) -> None:
+    returned = step3.calls["compile_model"].get("returned", "?")
+    assert step3.data.get("returned_given_model"), found(
+        f"다른 값을 돌려줌: {returned}", f"returned something else: {returned}"
+    )
+    assert step3.data.get("compiled"), found("컴파일되지 않음", "not compiled")
+
+
+@check(
+    "step3.loss",
+    title=text("손실 함수는 평균제곱오차(mse)입니다", "the loss is mean squared error (mse)"),
+    expected=text("loss='mse'", "loss='mse'"),
+    hint=text(
+        "model.compile(loss='mse', ...)처럼 손실 함수를 'mse'로 주세요",
+        "pass the loss as 'mse': model.compile(loss='mse', ...)",
+    ),
+)
+def test_step3_loss(step3: Outcome) -> None:
+    losses = step3.data.get("loss", [])
+    ok = len(losses) == 1 and normalized(losses[0]) in spec.LOSS_NAMES
+    assert ok, found(", ".join(losses) or "없음", ", ".join(losses) or "none")
+
+
+@check(
+    "step3.optimizer",
+    title=text("옵티마이저는 Adam입니다", "the optimizer is Adam"),
+    expected=text("optimizer='adam'", "optimizer='adam'"),
+    hint=text(
+        "optimizer='adam'으로 주세요. 'sgd'는 이 데이터에서 손실이 nan으로 발산하기 쉽습니다",
+        "use optimizer='adam'; 'sgd' tends to diverge to nan on this unscaled data",
+    ),
+)
+def test_step3_optimizer(step3: Outcome) -> None:
+    name = step3.data.get("optimizer", "없음")
+    ok = bool(step3.data.get("optimizer_is_adam")) and normalized(name) == spec.OPTIMIZER_NAME
+    assert ok, found(name)

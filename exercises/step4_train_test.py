@@ -1,0 +1,67 @@
+# 생성된 파일 (autograder/checks/public/step4.py에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.
+# Generated from autograder/checks/public/step4.py by `make build`: the public checks, run by `pytest exercises/`.
+"""Step 4's public checks: `train_model(model, x, y)` returns the History of a real fit.
+PYTEST_DONT_REWRITE (see autograder.checks)."""
+
+from __future__ import annotations
+
+import math
+
+from autograder.checks import Outcome, assert_genuine_history, check, found, spec, text
+
+
+@check(
+    "step4.history",
+    title=text(
+        "받은 모델의 model.fit이 돌려준 History를 돌려줍니다", "returns the History of fit on the given model"
+    ),
+    expected=text(
+        "history = model.fit(...) 후 `return history`", "history = model.fit(...), then `return history`"
+    ),
+    hint=text(
+        "model.fit(...)의 결과를 변수에 담아 돌려주세요. 새 모델을 만들지 말고 받은 model을 훈련하세요",
+        "keep what model.fit(...) returns and return it; train the model you receive, not a new one",
+    ),
+)
+def test_step4_history(step4: Outcome) -> None:
+    assert_genuine_history(step4)
+
+
+@check(
+    "step4.epochs",
+    title=text("100 에포크 동안 훈련합니다", "trains for 100 epochs"),
+    expected=text("epochs=100", "epochs=100"),
+    hint=text(
+        "model.fit(x, y, epochs=100, batch_size=1)로 훈련하세요",
+        "train with model.fit(x, y, epochs=100, batch_size=1)",
+    ),
+)
+def test_step4_epochs(step4: Outcome) -> None:
+    assert_genuine_history(step4)
+    epochs, curve = step4.data.get("params", {}).get("epochs"), step4.data.get("loss_curve", [])
+    assert epochs == spec.EPOCHS and len(curve) == spec.EPOCHS, found(f"epochs={epochs}")
+
+
+@check(
+    "step4.batch_size",
+    title=text(
+        "배치 크기 1로 훈련합니다 (에포크마다 10번 갱신)", "trains with batch size 1 (10 updates an epoch)"
+    ),
+    expected=text(
+        "batch_size=1: 데이터 10개 → 에포크마다 10 스텝",
+        "batch_size=1: 10 samples → 10 steps an epoch",
+    ),
+    hint=text(
+        "batch_size를 적지 않으면 기본값 32가 쓰여 에포크마다 1번만 갱신됩니다. batch_size=1을 넣으세요",
+        "without batch_size Keras uses 32, one update an epoch here; pass batch_size=1",
+    ),
+)
+def test_step4_batch_size(step4: Outcome) -> None:
+    assert_genuine_history(step4)
+    steps = step4.data.get("params", {}).get("steps")
+    batch = "?"
+    if isinstance(steps, int) and steps > 0:  # steps = ceil(samples / batch_size)
+        batch = f"≥ {spec.DATA.size}" if steps == 1 else f"≈ {math.ceil(spec.DATA.size / steps)}"
+    assert steps == spec.DATA.size // spec.BATCH_SIZE, found(
+        f"에포크마다 {steps} 스텝 (batch_size {batch})", f"{steps} steps an epoch (batch_size {batch})"
+    )
