@@ -52,6 +52,12 @@ def _grade(args: argparse.Namespace) -> int:
     return grade_command(args)
 
 
+def _gradescope(args: argparse.Namespace) -> int:
+    from autograder.gradescope import gradescope_command
+
+    return gradescope_command(args)
+
+
 def _hint(args: argparse.Namespace) -> int:
     step = STEP_BY_NUMBER[args.step]
     print(MESSAGES["hint"][args.lang].format(n=step.number, title=step.title[args.lang]))
@@ -87,6 +93,17 @@ def parser() -> argparse.ArgumentParser:
         help="grade without the sandbox where it cannot run (learner code then reaches this machine)",
     )
     grade.set_defaults(run=_grade)
+
+    gradescope = sub.add_parser("gradescope", parents=[lang], help="grade one Gradescope upload (instructors)")
+    gradescope.add_argument("submission", type=Path, help="the upload (on Gradescope: /autograder/submission)")
+    gradescope.add_argument("--results", type=Path, required=True, help="results.json to write")
+    gradescope.add_argument(
+        "--hidden-visibility",
+        choices=("hidden", "after_due_date", "after_published", "visible"),
+        default="after_published",
+        help="when learners see the hidden checks' results (default: once grades are published)",
+    )
+    gradescope.set_defaults(run=_gradescope)
 
     hint = sub.add_parser("hint", parents=[lang], help="print the hint of a step")
     hint.add_argument("step", type=int, choices=sorted(STEP_BY_NUMBER))
