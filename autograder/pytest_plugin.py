@@ -89,13 +89,15 @@ def _check(item: pytest.Item) -> Check | None:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
-    """Tag each check with what JUnit XML and other reports record, and find its folder."""
-    given = config.getoption("steps")
-    public_folders = {item.path.parent for item in items if (c := _check(item)) and not c.hidden}
-    for item in items:
-        check = _check(item)
-        if check is None:
-            continue
+    """Tag each check with what JUnit XML and other reports record, and find the folder it checks:
+    --steps, else the folder of its test file; the installed hidden checks (--hidden) check the one
+    folder the session's other check files are in."""
+    from autograder import checks
+
+    package = Path(checks.__file__).parent
+    tagged = [(item, check) for item in items if (check := _check(item)) is not None]
+    beside = {item.path.parent for item, _ in tagged if not item.path.is_relative_to(package)}
+    for item, check in tagged:
         item.stash[CHECK] = check
         item.user_properties += [
             ("check", check.id),
@@ -103,12 +105,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             ("points", check.points),
             ("hidden", str(check.hidden).lower()),
         ]
-        if given:
-            item.stash[FOLDER] = Path(given)
-        elif not check.hidden:
+        if config.getoption("steps"):
+            item.stash[FOLDER] = Path(config.getoption("steps"))
+        elif not item.path.is_relative_to(package):
             item.stash[FOLDER] = item.path.parent
-        elif len(public_folders) == 1:
-            item.stash[FOLDER] = next(iter(public_folders))
+        elif len(beside) == 1:
+            item.stash[FOLDER] = next(iter(beside))
         else:
             raise pytest.UsageError(MESSAGES["one_folder"][config.getoption("lang")])
 
