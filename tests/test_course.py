@@ -251,6 +251,81 @@ def test_check_runs_in_the_installed_release_on_stubs_and_on_answers(
     assert ran == {c.id for c in PUBLIC}
 
 
+def test_pytest_runs_the_public_checks_in_the_installed_release(learner: Learner) -> None:
+    pytest_command = [str(learner.python), "-m", "pytest", "-p", "no:cacheprovider", "exercises/"]
+    done = run([*pytest_command, "--hidden", "--lang", "en"], cwd=learner.release, env=learner.env())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "16 failed" in done.stdout and "total: 0/16 points" in done.stdout
+    assert "hidden checks are not installed here" in done.stdout + done.stderr
+
+
+# GitHub Classroom's Python grader (classroom-resources/autograding-python-grader), as its runner
+# works: every *_test.py under the repository, `pytest -s --tb=no FILES`, one result per node id; it
+# looks each test up by name among the functions its file defines (to order them), and a passing
+# test is worth max-score / number of tests. Not its code: the contract it holds us to.
+CLASSROOM = r"""
+import ast, json, sys
+from pathlib import Path
+import pytest
+
+class Reporter:
+    def __init__(self):
+        self.passed = {}
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            tree = ast.parse(item.path.read_text(encoding="utf-8"))
+            defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+            assert item.name in defined, f"{item.nodeid} is not a function its file defines"
+
+    def pytest_runtest_logreport(self, report):
+        name = ".".join(report.nodeid.split("::")[1:])
+        if report.failed:
+            self.passed[name] = False
+        elif report.when == "call":
+            self.passed.setdefault(name, True)
+
+files = sorted(str(p) for p in Path(".").rglob("*_test.py"))
+reporter = Reporter()
+code = pytest.main(["-s", "--tb=no", "-p", "no:cacheprovider", *files], plugins=[reporter])
+each = int(sys.argv[1]) / len(reporter.passed)
+score = sum(each for ok in reporter.passed.values() if ok)
+print(json.dumps({"code": int(code), "files": files, "tests": sorted(reporter.passed), "score": score}))
+"""
+
+
+def classroom_grade(learner: Learner, repository: Path, max_score: int) -> dict:
+    done = run([str(learner.python), "-c", CLASSROOM, str(max_score)], cwd=repository, env=learner.env())
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_github_classroom_grader_gives_the_solutions_full_points_and_a_mistake_part(
+    learner: Learner, tmp_path: Path
+) -> None:
+    public = [c for c in all_checks(include_hidden=False)]
+    workflow = (learner.release / ".github" / "workflows" / "classroom.yml").read_text(encoding="utf-8")
+    assert "classroom-resources/autograding-python-grader@v1" in workflow
+    assert (
+        f"max-score: {sum(c.points for c in public)}" in workflow
+        and "setup-command: pip install ." in workflow
+    )
+
+    repository = shutil.copytree(learner.release, tmp_path / "repository")
+    for step in STEPS:
+        shutil.copy(ROOT / "solutions" / step.filename, repository / "exercises" / step.filename)
+    graded = classroom_grade(learner, repository, len(public))
+    assert graded["files"] == [f"exercises/{s.checks_filename}" for s in STEPS]
+    assert graded["tests"] == sorted(f"test_{c.id.replace('.', '_')}" for c in public)
+    assert (graded["code"], graded["score"]) == (0, len(public))
+
+    mutant = MUTANTS["step1_from_zero"]
+    write_submission(tmp_path / "mistake", {1: mutant})
+    shutil.copy(tmp_path / "mistake" / "step1_data.py", repository / "exercises" / "step1_data.py")
+    graded = classroom_grade(learner, repository, len(public))
+    public_fails = {c.id for c in public} & mutant.fails
+    assert public_fails and graded["score"] == len(public) - len(public_fails)
+
+
 def test_a_hidden_test_cell_fails_loudly_where_hidden_checks_are_missing(
     learner: Learner, tmp_path: Path
 ) -> None:
