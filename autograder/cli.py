@@ -94,8 +94,12 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.set_defaults(run=_grade)
 
-    gradescope = sub.add_parser("gradescope", parents=[lang], help="grade one Gradescope upload (instructors)")
-    gradescope.add_argument("submission", type=Path, help="the upload (on Gradescope: /autograder/submission)")
+    gradescope = sub.add_parser(
+        "gradescope", parents=[lang], help="grade one Gradescope upload (instructors)"
+    )
+    gradescope.add_argument(
+        "submission", type=Path, help="the upload (on Gradescope: /autograder/submission)"
+    )
     gradescope.add_argument("--results", type=Path, required=True, help="results.json to write")
     gradescope.add_argument(
         "--hidden-visibility",

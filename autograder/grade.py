@@ -202,15 +202,22 @@ def _failed(student: str, content_hash: str, reason: str) -> StudentResult:
 
 
 def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
+    """A student's points: every check id starts at 0 and only a passing verdict adds its points,
+    so a check that did not report counts as failed, never as passed."""
     not_run = [r for r in reports if r.outcome.status in NOT_RUN]
+    checks = {c.id: 0 for c in all_checks()}
+    checks.update({v.check.id: v.points for r in reports for v in r.verdicts if v.check.id in checks})
+    steps = {
+        str(s.number): sum(p for i, p in checks.items() if i.startswith(f"step{s.number}.")) for s in STEPS
+    }
     return StudentResult(
         student=submission.student,
         status="failed" if not_run else "graded",
-        steps={str(r.step.number): r.score for r in reports},
-        total=sum(r.score for r in reports),
+        steps=steps,
+        total=sum(steps.values()),
         reasons=_reasons(reports, lang),
         hash=content_hash,
-        checks={v.check.id: v.points for r in reports for v in r.verdicts},
+        checks=checks,
     )
 
 

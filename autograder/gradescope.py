@@ -39,7 +39,9 @@ TEXT = {
 def _step_files(upload: Path, scratch: Path) -> Path:
     """The folder of the five step files in an upload (made from its notebook if it has one)."""
     candidates = [upload, upload / "exercises"]
-    found = next((c for c in candidates if c.is_dir() and any((c / s.filename).exists() for s in STEPS)), None)
+    found = next(
+        (c for c in candidates if c.is_dir() and any((c / s.filename).exists() for s in STEPS)), None
+    )
     submission = Submission("submission", found or _student_path(upload))
     if submission.is_symlink:
         raise InvalidSubmission("symlink")
@@ -93,7 +95,9 @@ def invalid_results(reason: str, lang: str, hidden_visibility: str) -> dict[str,
     return {"score": 0.0, "output": message, "stdout_visibility": "hidden", "tests": tests}
 
 
-def grade_upload(upload: Path, lang: str = "ko", hidden_visibility: str = "after_published") -> dict[str, Any]:
+def grade_upload(
+    upload: Path, lang: str = "ko", hidden_visibility: str = "after_published"
+) -> dict[str, Any]:
     """Grade one upload in sandboxed children (limits only where the sandbox cannot run)."""
     started = time.perf_counter()
     notes = []

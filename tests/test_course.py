@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from leaks import HIDDEN, hidden_code, hidden_texts, solution_regions
 from nbclient import NotebookClient
 
 from autograder import build, course_cli, notebook
@@ -26,6 +25,7 @@ from autograder.steps import STEPS
 
 from answers import MUTANTS, TUTORIAL, fill_notebook, solution_answer, write_submission
 from conftest import ROOT
+from leaks import HIDDEN, hidden_code, hidden_texts, solution_regions
 
 CHECKS = all_checks(include_hidden=True)
 PUBLIC = [c for c in CHECKS if not c.hidden]

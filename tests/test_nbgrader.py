@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 import nbformat
-from leaks import HIDDEN, hidden_code, hidden_texts, solution_regions
 
 from autograder.build import stub_source
 from autograder.checks import all_checks
@@ -38,6 +37,7 @@ from autograder.steps import STEPS
 
 from answers import MUTANTS, TUTORIAL, Answer, fill_notebook, solution_answer
 from conftest import ROOT
+from leaks import HIDDEN, hidden_code, hidden_texts, solution_regions
 
 CELL_TIMEOUT = 40  # seconds: a busy machine (tests run in parallel) still trains step 4 within it
 CHECKS = all_checks(include_hidden=True)

@@ -102,6 +102,9 @@ def test_judge_passes_only_a_test_that_returns():
     def key_error():
         {}["units"]
 
+    def exits():
+        sys.exit(0)
+
     assert run(lambda: None).passed
     verdict = run(fail_with_found)
     assert not verdict.passed and verdict.found == {"ko": "셋", "en": "three"}
@@ -109,6 +112,24 @@ def test_judge_passes_only_a_test_that_returns():
     assert not run(bare_assert).passed
     assert not run(skip).passed, "a skipped check is not a passed check"
     assert run(key_error).found["en"] == "KeyError: units"
+    assert not run(exits).passed
+
+
+def test_grade_counts_a_check_that_did_not_report_as_failed():
+    from autograder.grade import _result
+    from autograder.report import StepReport
+    from autograder.submissions import Submission
+
+    reports = []
+    for step in STEPS:
+        verdicts = [Verdict(c, True, found("ok")) for c in CHECKS if c.step == step.number]
+        if step.number == 2:
+            verdicts = verdicts[1:]  # the first check of step 2 never reported
+        reports.append(StepReport(step, Outcome(step=step.number, status="ok"), verdicts))
+    result = _result(Submission("s", Path("s")), "", reports, "en")
+    first = next(c for c in CHECKS if c.step == 2)
+    assert result.checks[first.id] == 0 and result.total == len(CHECKS) - 1
+    assert result.steps["2"] == sum(c.points for c in CHECKS if c.step == 2) - first.points
 
 
 def test_a_check_whose_function_did_not_return_fails_with_why():

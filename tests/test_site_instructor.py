@@ -10,13 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from leaks import HIDDEN, hidden_code, solution_regions
 
 from autograder import site_instructor, site_pages
 from autograder.checks import all_checks
 from autograder.steps import STEPS
 
 from conftest import ROOT
+from leaks import HIDDEN, hidden_code, solution_regions
 
 CHECKS = all_checks(include_hidden=True)
 MAX = {str(step.number): sum(c.points for c in CHECKS if c.step == step.number) for step in STEPS}

@@ -229,9 +229,9 @@ def judge(chk: Check, outcome: Outcome) -> Verdict:
         return Verdict(chk, False, call_failure(outcome, chk.needs))
     try:
         chk.test(outcome)
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:
         raise
-    except BaseException as error:  # noqa: BLE001 - pytest.skip() too: no verdict is not a pass
+    except BaseException as error:  # noqa: BLE001 - pytest.skip(), sys.exit() too: only a return passes
         return Verdict(chk, False, _found_in(error))
     return Verdict(chk, True, found("ok"))
 
