@@ -38,11 +38,7 @@ TEXT = {
 
 def _step_files(upload: Path, scratch: Path) -> Path:
     """The folder of the five step files in an upload (made from its notebook if it has one)."""
-    candidates = [upload, upload / "exercises"]
-    found = next(
-        (c for c in candidates if c.is_dir() and any((c / s.filename).exists() for s in STEPS)), None
-    )
-    submission = Submission("submission", found or _student_path(upload))
+    submission = Submission("submission", _student_path(upload))
     if submission.is_symlink:
         raise InvalidSubmission("symlink")
     if submission.is_notebook:

@@ -1,7 +1,7 @@
 """Find a class's submissions and turn each into a folder of the five step files.
 
-A student folder holds either the `.py` route's step files or a notebook (`keras01.ipynb`, or the
-only `.ipynb` there). nbgrader's layout, `submitted/<student>/keras01/`, is accepted too. From a
+A student folder holds either the `.py` route's step files (or a repository with them in `exercises/`)
+or a notebook (`keras01.ipynb`, or the only `.ipynb` there). nbgrader's layout, `submitted/<student>/keras01/`, is accepted too. From a
 notebook only two things are taken: the cells that answer a step (found by nbgrader's `grade_id`
 or by the functions they define) and the notebook's import statements; everything else is ignored.
 """
@@ -93,6 +93,9 @@ def _student_path(folder: Path) -> Path:
             return folder
     if any(os.path.lexists(folder / step.filename) for step in STEPS):
         return folder
+    exercises = folder / "exercises"  # a learner's repository (the release, GitHub Classroom)
+    if not exercises.is_symlink() and any(os.path.lexists(exercises / s.filename) for s in STEPS):
+        return exercises
     if os.path.lexists(folder / NOTEBOOK):
         return folder / NOTEBOOK
     notebooks = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
