@@ -5,7 +5,9 @@
 1. The floor: what any grader of this course pays at least once, `import tensorflow` plus one
    reference fit (100 epochs x 10 steps), in a fresh process with the graders' environment and
    TensorFlow settings (harness.prepare_tensorflow).
-2. `keras-course check` on the solutions (what a learner runs), against the floor.
+2. `keras-course check` on the solutions (what a learner runs), against the floor; `pytest exercises/
+   --hidden` on them (the same checks through pytest) and `check` of the release before the checks became
+   pytest tests (BASELINE_REV, from git), interleaved, medians.
 3. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
    `keras-course grade` (three runs, median), in one session; the honest submissions must get
    identical points from both. The last line is the speedup.
@@ -67,13 +69,48 @@ def timed(command: list[str], **kwargs: object) -> tuple[float, subprocess.Compl
     return time.perf_counter() - start, done
 
 
-def time_check(folder: Path) -> float:
-    """Wall seconds of `keras-course check FOLDER --hidden --json` (what a learner runs)."""
+def time_check(folder: Path, tree: Path = ROOT) -> float:
+    """Wall seconds of `keras-course check FOLDER --hidden --json` (what a learner runs) from `tree`."""
     seconds, done = timed(
-        [sys.executable, "-m", "autograder.cli", "check", str(folder), "--hidden", "--json"], cwd=ROOT
+        [sys.executable, "-m", "autograder.cli", "check", str(folder), "--hidden", "--json"], cwd=tree
     )
     assert json.loads(done.stdout)["passed_steps"] == 5, done.stdout[-500:]
     return seconds
+
+
+def time_pytest(folder: Path) -> float:
+    """Wall seconds of `pytest exercises/ --steps FOLDER --hidden`: the same checks through pytest."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    seconds, done = timed([*command, "exercises/", "--steps", str(folder), "--hidden"], cwd=ROOT)
+    assert done.returncode == 0 and "25 passed" in done.stdout, done.stdout[-500:]
+    return seconds
+
+
+# The last commit whose checks were a private library (before they became pytest tests).
+BASELINE_REV = "d4856b9"
+
+
+def baseline_tree(work: Path) -> Path | None:
+    """BASELINE_REV's autograder/, from git, to time its `check` in this session (None without git)."""
+    tree = work / "baseline"
+    archive = subprocess.run(["git", "archive", BASELINE_REV, "autograder"], cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        return None
+    tree.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def compare_checks(folder: Path, work: Path, repeats: int = 3) -> dict[str, float]:
+    """Median wall seconds of check now, check at BASELINE_REV and pytest, run in turns."""
+    tree = baseline_tree(work)
+    runs: dict[str, list[float]] = {"check": [], "baseline": [], "pytest": []}
+    for _ in range(repeats):
+        runs["check"].append(time_check(folder))
+        if tree is not None:
+            runs["baseline"].append(time_check(folder, tree))
+        runs["pytest"].append(time_pytest(folder))
+    return {name: statistics.median(seconds) for name, seconds in runs.items() if seconds}
 
 
 # --- a class of notebooks ----------------------------------------------------------------------
@@ -200,10 +237,16 @@ def main() -> None:
         print(f"floor: import tensorflow {floor['import']:.2f} s + one reference fit {floor['fit']:.2f} s")
         folder = work / "solutions"
         shutil.copytree(ROOT / "solutions", folder)
-        check = time_check(folder)
+        checks = compare_checks(folder, work)
+        check = checks["check"]
         print(
             f"keras-course check (5 steps, hidden checks): {check:.2f} s = {check / floor_total:.2f}× the floor"
         )
+        print(f"pytest exercises/ --hidden on the same folder: {checks['pytest'] / check:.2f}× check")
+        if "baseline" in checks:
+            print(
+                f"check now vs check at {BASELINE_REV} (checks not yet pytest tests): {check / checks['baseline']:.2f}×"
+            )
     nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
     print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
     print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")

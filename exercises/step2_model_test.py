@@ -78,6 +78,7 @@ def test_step2_output_shape(step2: Outcome) -> None:
     assert shape == [None, 1], found(str(tuple(shape)))
 
 
+# --8<-- [start:total-params]
 @check(
     "step2.total_params",
     title=text("파라미터가 모두 32개입니다", "the model has 32 parameters in all"),
@@ -90,3 +91,4 @@ def test_step2_output_shape(step2: Outcome) -> None:
 def test_step2_total_params(step2: Outcome) -> None:
     total = sum(layer_params(model_layers(step2)))
     assert total == sum(spec.layer_param_counts()), found(f"{total}")
+    # --8<-- [end:total-params]
