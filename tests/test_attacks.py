@@ -13,11 +13,13 @@ every other step and student keeps their points, nothing leaks into OUT, nothing
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -482,9 +484,22 @@ def _ordinary_user() -> str | None:
     return USER
 
 
+def _let_traverse(paths: list[Path]) -> None:
+    """Let other users pass through (not list) the folders above these paths, until the tests end:
+    a checkout in a private 0700 folder (`mktemp -d`, as CI makes) would hide the project and its
+    venv from the ordinary user, and the user-mode attacks would have nothing to run."""
+    for path in paths:
+        for folder in [path, *path.parents]:
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+                atexit.register(folder.chmod, stat.S_IMODE(mode))
+
+
 def _python_for(user: str) -> list[str]:
     """An interpreter the ordinary user can run with this project's packages, or skip."""
     site = str(Path(__import__("numpy").__file__).parent.parent)
+    _let_traverse([ROOT, Path(site), Path(sys.executable).parent])
     env = ["env", f"PYTHONPATH={ROOT}:{site}"]
     for python in (sys.executable, "/usr/bin/python3"):
         probe = ["runuser", "-u", user, "--", *env, python, "-c", "import keras, autograder"]

@@ -12,7 +12,7 @@ hidden check's title, expectation or hint, and none of their judging code. The h
 ids (`step4_final_loss`) and points are visible: nbgrader needs the cells there to grade them. In
 the feedback, a hidden cell shows its source, which is only `assert_check("step4.final_loss", ...)`,
 and its verdict on that learner's own code (the same message `keras-course check --hidden` prints);
-never the judging code (autograder/hidden_checks.py) nor, for a learner who did not write it, a solution.
+never the judging code (autograder/checks/hidden/) nor, for a learner who did not write it, a solution.
 """
 
 from __future__ import annotations
@@ -194,7 +194,13 @@ def assert_release_is_clean(course: Path, exchange: Path) -> None:
     secrets = [*hidden_code(), *hidden_texts(), *(c.id for c in HIDDEN), *solution_regions()]
     for path in files:
         text = path.read_text(encoding="utf-8")
-        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "hidden_checks"):
+        for marker in (
+            "BEGIN SOLUTION",
+            "END SOLUTION",
+            "BEGIN HIDDEN TESTS",
+            "checks.hidden",
+            "checks/hidden",
+        ):
             assert marker not in text, (path, marker)
         for secret in secrets:
             assert secret not in text, (path, secret)
@@ -218,7 +224,7 @@ def assert_feedback_is_clean(course: Path) -> None:
             "submission_secret.txt",
         }
         text = plain_text(folder / f"{ASSIGNMENT}.html")
-        assert "BEGIN SOLUTION" not in text and "hidden_checks" not in text
+        assert "BEGIN SOLUTION" not in text and "checks.hidden" not in text and "checks/hidden" not in text
         # A verdict is shown (a pass prints the title; a failure what was expected and what to try),
         # nothing of a hidden check this student passed, and never the code that judges.
         passed = [c for c in HIDDEN if c.id not in fails]

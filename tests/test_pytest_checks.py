@@ -285,3 +285,22 @@ def test_gradescope_an_upload_without_step_files_scores_zero_with_the_reason(tmp
     data = run_autograder(tmp_path, {"notes.txt": "hello"})
     assert data["score"] == 0.0 and len(data["tests"]) == len(CHECKS)
     assert "단계 파일" in data["output"] and all(t["status"] == "failed" for t in data["tests"])
+
+
+def test_the_gradescope_bundle_holds_the_two_scripts_at_its_root_and_the_whole_grader(tmp_path):
+    import zipfile
+
+    done = subprocess.run(
+        [str(BIN / "keras-course"), "gradescope-bundle", str(tmp_path / "autograder.zip")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as bundle:
+        modes = {info.filename: info.external_attr >> 16 for info in bundle.infolist()}
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    assert {"pyproject.toml", "autograder/checks/hidden/step4.py", "autograder/gradescope.py"} <= set(modes)
+    assert not [name for name in modes if "__pycache__" in name]
+    for script in ("setup.sh", "run_autograder"):
+        syntax = subprocess.run(["bash", "-n", str(ROOT / "course" / "gradescope" / script)])
+        assert syntax.returncode == 0, script

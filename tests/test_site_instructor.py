@@ -117,8 +117,8 @@ def test_both_graders_give_the_same_totals_and_grade_fills_the_gradebook(recordi
 
 def test_the_learner_release_holds_nothing_secret(recording: dict) -> None:
     listed = text(recording["release"])
-    assert "exercises/step1_data.py" in listed and "autograder/checks.py" in listed
-    assert "hidden_checks" not in listed and "calibrate" not in listed and "solutions" not in listed
+    assert "exercises/step1_data.py" in listed and "autograder/checks/public/step1.py" in listed
+    assert "checks/hidden" not in listed and "calibrate" not in listed and "solutions" not in listed
 
 
 def test_the_recording_has_no_path_of_this_machine(recording: dict) -> None:
