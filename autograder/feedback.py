@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from autograder import spec
 from autograder.files import atomic_write
 from autograder.report import StepReport
 
@@ -22,6 +23,7 @@ TEXT = {
         "epoch": "에포크",
         "loss": "손실 (MSE, 로그 눈금)",
         "hidden": "숨은 검사",
+        "threshold": "통과 기준: 훈련된 가중치의 MSE < {threshold:g}",
     },
     "en": {
         "title": "keras01 results: {student}",
@@ -31,6 +33,7 @@ TEXT = {
         "epoch": "epoch",
         "loss": "loss (MSE, log scale)",
         "hidden": "hidden check",
+        "threshold": "to pass: MSE of the trained weights < {threshold:g}",
     },
 }
 
@@ -48,7 +51,7 @@ def markdown(result: Any, reports: list[StepReport], lang: str, maximum: int, pl
     for report in reports:
         lines += [f"## {report.step.number}. {report.step.title[lang]} — {report.score}/{report.max}", ""]
         for verdict in report.verdicts:
-            mark = "✓" if verdict.passed else "✗"
+            mark = verdict.mark
             tag = f" _({text['hidden']})_" if verdict.check.hidden else ""
             message = verdict.message(lang).replace("\n", "  \n  ")
             lines.append(f"- {mark} {message}{tag}")
@@ -80,26 +83,34 @@ def _hangul_font() -> bool:
 _PLOT_LOCK = threading.Lock()
 
 
-def plot_loss(values: list[float], path: Path, lang: str) -> None:
+def loss_figure(values: list[float], lang: str) -> Any:
+    """The training loss per epoch, with step 4's pass line (call it holding _PLOT_LOCK)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FormatStrFormatter
 
+    if lang == "ko" and not _hangul_font():
+        lang = "en"
+    figure = Figure(figsize=(6, 3.2), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    axes.plot(range(1, len(values) + 1), values, color="#1f77b4")
+    label = TEXT[lang]["threshold"].format(threshold=spec.LOSS_THRESHOLD)
+    axes.axhline(spec.LOSS_THRESHOLD, color="#d62728", linestyle="--", linewidth=1, label=label)
+    axes.legend(loc="upper right", fontsize="small")
+    axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    axes.set_title(TEXT[lang]["curve"])
+    axes.set_xlabel(TEXT[lang]["epoch"])
+    axes.set_ylabel(TEXT[lang]["loss"])
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def plot_loss(values: list[float], path: Path, lang: str) -> None:
     with _PLOT_LOCK:
-        if lang == "ko" and not _hangul_font():
-            lang = "en"
-        figure = Figure(figsize=(6, 3.2), dpi=100)
-        FigureCanvasAgg(figure)
-        axes = figure.subplots()
-        axes.plot(range(1, len(values) + 1), values, color="#1f77b4")
-        axes.set_yscale("log")
-        axes.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-        axes.set_title(TEXT[lang]["curve"])
-        axes.set_xlabel(TEXT[lang]["epoch"])
-        axes.set_ylabel(TEXT[lang]["loss"])
-        axes.grid(alpha=0.3)
-        figure.tight_layout()
-        figure.savefig(path, metadata={"Software": None})
+        loss_figure(values, lang).savefig(path, metadata={"Software": None})
 
 
 def write(folder: Path, result: Any, reports: list[StepReport], lang: str, maximum: int) -> None:

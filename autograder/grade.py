@@ -115,8 +115,8 @@ def _reasons(reports: list[StepReport], lang: str) -> list[str]:
 class Gradebook:
     """OUT/grades.json and OUT/grades.csv, rewritten atomically after every student."""
 
-    def __init__(self, out: Path) -> None:
-        self.out = out
+    def __init__(self, out: Path, lang: str = "ko") -> None:
+        self.out, self.lang = out, lang
         self.lock = threading.Lock()
         self.path = out / "grades.json"
         self.data: dict[str, Any] = {"steps": {}, "students": {}}
@@ -131,8 +131,10 @@ class Gradebook:
         self.data["grader"] = grader_version()
 
     def fingerprint(self, submission: Submission) -> str:
-        """The submission's content and the grader's version: when both are unchanged, so is the grade."""
-        return hashlib.sha256(f"{submission.content_hash()}:{self.data['grader']}".encode()).hexdigest()
+        """The submission's content, the grader's version and the language of the feedback: when all are
+        unchanged, so is what this run would write (a run in another language rewrites it all)."""
+        key = f"{submission.content_hash()}:{self.data['grader']}:{self.lang}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
     def stored(self, student: str) -> StudentResult:
         row = self.data["students"][student]
@@ -239,7 +241,7 @@ def grade_class(
     if sandboxed and (why := bubblewrap.unavailable_reason()):
         raise bubblewrap.SandboxUnavailable(why)
     out.mkdir(parents=True, exist_ok=True)
-    book = Gradebook(out)
+    book = Gradebook(out, lang)
     run = GradeRun()
     limits = Limits(timeout=timeout)
     checks = all_checks()

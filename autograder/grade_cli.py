@@ -25,6 +25,8 @@ TEXT = {
         "student": "학생",
         "total": "합계",
         "status": "상태",
+        "graded": "채점됨",
+        "failed": "실패",
         "no_sandbox": "샌드박스를 쓸 수 없어 채점하지 않습니다: {why}\n"
         "리눅스(또는 리눅스 컨테이너)에서 bubblewrap을 설치해 채점하거나, 위험을 알고 --no-sandbox를 주세요.",
         "unsandboxed": "주의: 샌드박스 없이 채점합니다 (--no-sandbox). 학생 코드가 이 컴퓨터에 닿을 수 있습니다.",
@@ -37,6 +39,8 @@ TEXT = {
         "student": "student",
         "total": "total",
         "status": "status",
+        "graded": "graded",
+        "failed": "failed",
         "no_sandbox": "not grading: the sandbox cannot run here: {why}\n"
         "Grade on Linux (or in a Linux container) with bubblewrap installed, or pass --no-sandbox "
         "knowing that learner code then reaches this machine.",
@@ -57,7 +61,7 @@ def summary_table(run: GradeRun, lang: str) -> Table:
         steps = [str(result.steps.get(str(s.number), 0)) for s in STEPS]
         reason = f" ({result.reasons[0]})" if result.status == "failed" and result.reasons else ""
         status = Text(
-            printable(result.status + reason, 200), style="red" if result.status == "failed" else ""
+            printable(text[result.status] + reason, 200), style="red" if result.status == "failed" else ""
         )
         table.add_row(Text(printable(result.student, 200)), *steps, str(result.total), status)
     return table

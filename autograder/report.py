@@ -45,8 +45,13 @@ def assess(outcomes: list[Outcome], checks: list[Check] | None = None) -> list[S
 
 
 SUMMARY = {
-    "ko": "{total}단계 중 {passed}단계 통과 ({score}/{max}점)",
+    "ko": "단계 {total}개 중 {passed}개 통과 ({score}/{max}점)",
     "en": "{passed} of {total} steps passed ({score}/{max} points)",
+}
+PUBLIC_ONLY = {
+    "ko": "공개 검사의 점수입니다. 숨은 검사는 강사가 채점할 때 더해집니다 (--hidden은 숨은 검사가 설치된 곳에서만 돕니다).",
+    "en": "These are the public checks' points; the hidden checks add theirs when your instructor grades "
+    "(--hidden runs them where they are installed).",
 }
 NOT_DONE = {"ko": "아직 풀지 않음", "en": "not done yet"}
 HIDDEN = {"ko": "숨은 검사", "en": "hidden"}
@@ -83,6 +88,7 @@ def to_json(reports: list[StepReport], lang: str) -> dict[str, Any]:
                         "points": v.points,
                         "max": v.check.points,
                         "hidden": v.check.hidden,
+                        "skipped": v.skipped,
                         "message": v.message(lang),
                     }
                     for v in r.verdicts
@@ -106,9 +112,12 @@ def render(reports: list[StepReport], lang: str, console: Console | None = None)
             expand=True,
         )
         table.add_column(width=2)
-        table.add_column(ratio=1)
+        table.add_column(ratio=1, overflow="fold")  # wrap long hints; never cut them with "…"
         for v in r.verdicts:
             tag = f" [dim]({HIDDEN[lang]})[/]" if v.check.hidden else ""
-            table.add_row("[green]✓[/]" if v.passed else "[red]✗[/]", f"{v.message(lang)}{tag}")
+            style = "green" if v.passed else "dim" if v.skipped else "red"
+            table.add_row(f"[{style}]{v.mark}[/]", f"{v.message(lang)}{tag}")
         console.print(table)
     console.print(f"[bold]{summary(reports, lang)}[/]")
+    if not any(v.check.hidden for r in reports for v in r.verdicts):
+        console.print(PUBLIC_ONLY[lang])

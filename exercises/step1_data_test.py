@@ -27,6 +27,7 @@ def test_step1_arrays(step1: Outcome) -> None:
 
 @check(
     "step1.shape",
+    after=("step1.arrays",),
     title=text("x와 y의 모양이 (10,)입니다", "x and y have shape (10,)"),
     expected=text("x.shape == y.shape == (10,)", "x.shape == y.shape == (10,)"),
     hint=text(
@@ -43,6 +44,7 @@ def test_step1_shape(step1: Outcome) -> None:
 
 @check(
     "step1.x_values",
+    after=("step1.shape",),
     title=text("x는 1부터 10까지입니다", "x holds 1 to 10"),
     expected=text("x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"),
     hint=text(

@@ -29,6 +29,7 @@ def test_step4_history(step4: Outcome) -> None:
 
 @check(
     "step4.epochs",
+    after=("step4.history",),
     title=text("100 에포크 동안 훈련합니다", "trains for 100 epochs"),
     expected=text("epochs=100", "epochs=100"),
     hint=text(
@@ -44,6 +45,7 @@ def test_step4_epochs(step4: Outcome) -> None:
 
 @check(
     "step4.batch_size",
+    after=("step4.history",),
     title=text(
         "배치 크기 1로 훈련합니다 (에포크마다 10번 갱신)", "trains with batch size 1 (10 updates an epoch)"
     ),

@@ -22,14 +22,14 @@ def test_check_on_untouched_stubs_reports_zero_of_five_kindly(tmp_path, capsys):
         assert step["passed"] is False and step["score"] == 0 and step["max"] > 0
         assert step["status"] == "not_done"
         assert all("아직 풀지 않았습니다" in c["message"] for c in step["checks"])
-    assert report["summary"] == f"5단계 중 0단계 통과 (0/{report['max']}점)"
+    assert report["summary"] == f"단계 5개 중 0개 통과 (0/{report['max']}점)"
 
 
 def test_check_on_the_solutions_reports_five_of_five_in_korean_and_english(tmp_path, capsys):
     for step in STEPS:
         shutil.copy(ROOT / "solutions" / step.filename, tmp_path)
     assert main(["check", str(tmp_path), "--hidden"]) == 0
-    assert "5단계 중 5단계 통과" in capsys.readouterr().out
+    assert "단계 5개 중 5개 통과" in capsys.readouterr().out
     assert main(["check", str(tmp_path), "--step", "3", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "Compile the model" in out and "1 of 1 steps passed" in out

@@ -20,6 +20,7 @@ assertion rewriting off (PYTEST_DONT_REWRITE), so the message reaches `judge` as
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -64,6 +65,7 @@ class Check:
     expected: Text
     hint: Text  # what to try when it fails
     test: Test  # the test function itself
+    after: tuple[str, ...] = ()  # checks of the same step whose failure explains this one's
 
     @property
     def test_name(self) -> str:
@@ -75,10 +77,16 @@ class Verdict:
     check: Check
     passed: bool
     found: Text
+    hint: Text | None = None  # what to try, when the check's own hint is not the advice (a failed call)
+    skipped: bool = False  # failed because an earlier problem of the step did: shown once, not again
 
     @property
     def points(self) -> int:
         return self.check.points if self.passed else 0
+
+    @property
+    def mark(self) -> str:
+        return "✓" if self.passed else "–" if self.skipped else "✗"
 
     def message(self, lang: str) -> str:
         if self.passed:
@@ -87,7 +95,7 @@ class Verdict:
         return (
             f"{labels['expected']}: {self.check.expected[lang]}\n"
             f"{labels['found']}: {self.found[lang]}\n"
-            f"{labels['try']}: {self.check.hint[lang]}"
+            f"{labels['try']}: {(self.hint or self.check.hint)[lang]}"
         )
 
 
@@ -107,12 +115,15 @@ def check(
     *,
     hidden: bool = False,
     needs: str | None = None,
+    after: tuple[str, ...] = (),
     title: Text,
     expected: Text,
     hint: Text,
 ) -> Callable[[Test], Test]:
     """Mark a test function as the check `id` (`step2.units`: step 2); `needs` defaults to the step's
-    first function. The marker is pytest's own (`pytest.mark.check`), so pytest selects and reports it."""
+    first function. When it fails while a check named in `after` fails too, it says "fix that first"
+    instead of repeating the problem with other advice (its points are the same: none).
+    The marker is pytest's own (`pytest.mark.check`), so pytest selects and reports it."""
     match = ID.fullmatch(id)
     if match is None or int(match[1]) not in STEP_BY_NUMBER:
         raise InvalidCheck(f"check id {id!r} is not step<N>.<name> for one of the five steps")
@@ -125,9 +136,12 @@ def check(
     for name, words in (("title", title), ("expected", expected), ("hint", hint)):
         if set(words) != {"ko", "en"} or not all(words.values()):
             raise InvalidCheck(f"{id}: {name} needs both a Korean and an English text")
+    if any(not earlier.startswith(f"step{step.number}.") for earlier in after):
+        raise InvalidCheck(f"{id}: `after` names checks of step {step.number} only")
     marker = pytest.mark.check(
-        id=id, points=points, hidden=hidden, needs=needs, title=title, expected=expected, hint=hint
-    )
+        id=id, points=points, hidden=hidden, needs=needs, after=tuple(after),
+        title=title, expected=expected, hint=hint,
+    )  # fmt: skip
 
     def mark(test: Test) -> Test:
         wanted = "test_" + id.replace(".", "_")
@@ -149,7 +163,7 @@ def check_of(test: object) -> Check | None:
     step = int(ID.fullmatch(meta["id"])[1])
     return Check(
         meta["id"], step, meta["points"], meta["hidden"], meta["needs"],
-        meta["title"], meta["expected"], meta["hint"], test,
+        meta["title"], meta["expected"], meta["hint"], test, tuple(meta.get("after", ())),
     )  # fmt: skip
 
 
@@ -222,18 +236,91 @@ def _found_in(error: BaseException) -> Text:
     return found(f"{type(error).__name__}: {message if message is not None else ''}".rstrip(": "))
 
 
-def judge(chk: Check, outcome: Outcome) -> Verdict:
-    """Run one check on one step's data. It passes only when its test returns: a failed assertion,
-    malformed data, a skip or any other exception fails it, and judging never raises."""
-    if outcome.call_status(chk.needs) != "ok":
-        return Verdict(chk, False, call_failure(outcome, chk.needs))
+# What to try when the function did not return: the check's own hint is about another problem.
+CALL_HINTS = {
+    "not_done": text(
+        "`# YOUR CODE HERE` 아래를 채우고 그 아래의 `raise NotImplementedError()` 줄을 지우세요",
+        "fill in the lines under `# YOUR CODE HERE` and delete the `raise NotImplementedError()` line",
+    ),
+    "missing_file": text(
+        "파일 이름을 바꾸지 말고 다섯 단계 파일을 같은 폴더에 두세요",
+        "keep the file's name and keep the five step files in one folder",
+    ),
+    "syntax_error": text(
+        "그 줄과 바로 위 줄의 괄호, 따옴표, 콜론(:), 들여쓰기를 확인하세요",
+        "look at that line and the one above it: brackets, quotes, colons (:) and indentation",
+    ),
+    "import_error": text(
+        "오류가 난 줄을 고치세요. 함수 밖의 코드는 파일을 불러올 때 바로 실행됩니다",
+        "fix the line named above; code outside the functions runs as soon as the file is loaded",
+    ),
+    "missing_function": text(
+        "`def` 줄(함수 이름과 인자)은 빈칸 파일 그대로 두세요",
+        "keep the `def` line (the function's name and arguments) as the stub has it",
+    ),
+    "error": text(
+        "오류 메시지와 줄 번호를 보고 고친 뒤, 파일을 직접 실행해 보세요 (python exercises/파일이름.py)",
+        "read the error and its line, fix it, and run the file yourself (python exercises/<file>.py)",
+    ),
+    "unreadable": text(
+        "numpy 배열, 숫자, 모델, History처럼 평범한 값을 돌려주세요",
+        "return a plain value: a numpy array, numbers, the model or the History",
+    ),
+    "timeout": text(
+        "끝나지 않는 반복문(while True 같은)이나 아주 큰 epochs가 없는지 보세요",
+        "look for a loop that never ends (such as while True) or a very large number of epochs",
+    ),
+    "crashed": text(
+        "exit()나 sys.exit()을 지우고, 아주 큰 배열을 만들지 않았는지 보세요",
+        "remove exit() or sys.exit() calls and look for a very large array",
+    ),
+}
+
+
+def _skipped(chk: Check, first: str, why: Text) -> Verdict:
+    """A failure that an earlier one of the step explains: said once there, pointed at here."""
+    return Verdict(
+        chk,
+        False,
+        found(f"먼저 {first}의 문제를 고치세요 ({why['ko']})", f"fix {first} first ({why['en']})"),
+        text("위의 첫 ✗를 고친 뒤 다시 검사하세요", "fix the first ✗ above, then check again"),
+        skipped=True,
+    )
+
+
+def _run(chk: Check, outcome: Outcome) -> Verdict:
     try:
-        chk.test(outcome)
+        with np.errstate(all="ignore"):  # judging nan or inf weights would warn
+            chk.test(outcome)
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001 - pytest.skip(), sys.exit() too: only a return passes
         return Verdict(chk, False, _found_in(error))
     return Verdict(chk, True, found("ok"))
+
+
+def judge(chk: Check, outcome: Outcome) -> Verdict:
+    """Run one check on one step's data. It passes only when its test returns: a failed assertion,
+    malformed data, a skip or any other exception fails it, and judging never raises.
+
+    One mistake is explained once: when the function did not return, the step's first check of it
+    says why (with advice for that) and the others point at it; a failed check whose `after` check
+    failed too points at that one. Points never depend on this: only on whether the test returned.
+    """
+    status = outcome.call_status(chk.needs)
+    if status != "ok":
+        why = call_failure(outcome, chk.needs)
+        first = _first_of(chk)
+        if first not in (None, chk.id):
+            return _skipped(chk, first, why)
+        return Verdict(chk, False, why, CALL_HINTS.get(status))
+    verdict = _run(chk, outcome)
+    if not verdict.passed:
+        for earlier in chk.after:
+            cause = _by_id().get(earlier)
+            if cause is not None and not (prior := judge(cause, outcome)).passed:
+                return _skipped(chk, earlier, prior.found)
+    return verdict
 
 
 # --- finding the checks -----------------------------------------------------------------------------
@@ -273,6 +360,18 @@ def all_checks(include_hidden: bool = True) -> list[Check]:
         if c.hidden != c.test.__module__.startswith(HIDDEN + "."):
             raise InvalidCheck(f"{c.id}: hidden checks live in {HIDDEN}, public ones in {PUBLIC}")
     return sorted(chosen, key=lambda c: c.step)
+
+
+@functools.cache
+def _by_id() -> dict[str, Check]:
+    return {c.id: c for c in all_checks(include_hidden=True)}
+
+
+def _first_of(chk: Check) -> str | None:
+    """The id of the step's first check that needs the same function (None for an unknown check)."""
+    if chk.id not in _by_id():
+        return None
+    return next(c.id for c in _by_id().values() if c.step == chk.step and c.needs == chk.needs)
 
 
 # --- helpers the checks share -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from autograder.checks import Outcome, check, found, show, spec, text
 
 @check(
     "step1.y_equals_x",
+    after=("step1.shape",),
     hidden=True,
     title=text("y는 x와 같은 1부터 10까지입니다", "y holds the same 1 to 10 as x"),
     expected=text("y = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "y = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"),

@@ -16,6 +16,7 @@ from autograder.checks import (
 
 @check(
     "step2.layer_params",
+    after=("step2.input_shape", "step2.dense_units"),
     hidden=True,
     title=text("층마다 파라미터가 10, 18, 4개입니다", "the layers have 10, 18 and 4 parameters"),
     expected=text("1×5+5 = 10, 5×3+3 = 18, 3×1+1 = 4", "1×5+5 = 10, 5×3+3 = 18, 3×1+1 = 4"),
@@ -31,6 +32,7 @@ def test_step2_layer_params(step2: Outcome) -> None:
 
 @check(
     "step2.linear",
+    after=("step2.sequential",),
     hidden=True,
     title=text("모든 층이 선형(활성화 함수 없음)입니다", "every layer is linear (no activation)"),
     expected=text("activation 없음 (linear)", "no activation (linear)"),

@@ -40,6 +40,7 @@ def test_step4_optimizer_steps(step4: Outcome) -> None:
 
 @check(
     "step4.loss_decreases",
+    after=("step4.history",),
     hidden=True,
     title=text("훈련하는 동안 손실이 줄어듭니다", "the training loss goes down"),
     expected=text("마지막 에포크 손실 < 첫 에포크 손실", "last epoch's loss < first epoch's loss"),

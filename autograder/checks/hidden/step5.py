@@ -16,6 +16,7 @@ PREDICTED = spec.forward(TRAINED, spec.X_NEW)
 
 @check(
     "step5.evaluate_values",
+    after=("step5.evaluate_pair",),
     hidden=True,
     title=text(
         "loss와 mse가 모델의 실제 평가 값과 같습니다", "loss and mse equal the model's own evaluation"
@@ -38,6 +39,7 @@ def test_step5_evaluate_values(step5: Outcome) -> None:
 
 @check(
     "step5.predict_values",
+    after=("step5.predict_shape",),
     hidden=True,
     needs="predict",
     title=text("예측값이 모델의 실제 출력과 같습니다", "the predictions are the model's own outputs"),

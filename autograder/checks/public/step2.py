@@ -31,6 +31,7 @@ def test_step2_sequential(step2: Outcome) -> None:
 
 @check(
     "step2.input_shape",
+    after=("step2.sequential",),
     title=text("입력은 숫자 1개입니다: (None, 1)", "the input is one number: (None, 1)"),
     expected=text("model.input_shape == (None, 1)", "model.input_shape == (None, 1)"),
     hint=text(
@@ -46,6 +47,7 @@ def test_step2_input_shape(step2: Outcome) -> None:
 
 @check(
     "step2.dense_units",
+    after=("step2.sequential",),
     title=text("Dense(5) → Dense(3) → Dense(1) 순서입니다", "layers are Dense(5) → Dense(3) → Dense(1)"),
     expected=text("Dense(5) → Dense(3) → Dense(1)", "Dense(5) → Dense(3) → Dense(1)"),
     hint=text(
@@ -63,6 +65,7 @@ def test_step2_dense_units(step2: Outcome) -> None:
 
 @check(
     "step2.output_shape",
+    after=("step2.input_shape", "step2.dense_units"),
     title=text("출력은 숫자 1개입니다: (None, 1)", "the output is one number: (None, 1)"),
     expected=text("model.output_shape == (None, 1)", "model.output_shape == (None, 1)"),
     hint=text(
@@ -79,6 +82,7 @@ def test_step2_output_shape(step2: Outcome) -> None:
 # --8<-- [start:total-params]
 @check(
     "step2.total_params",
+    after=("step2.input_shape", "step2.dense_units"),
     title=text("파라미터가 모두 32개입니다", "the model has 32 parameters in all"),
     expected=text("10 + 18 + 4 = 32개", "10 + 18 + 4 = 32"),
     hint=text(

@@ -1,0 +1,127 @@
+"""What learners and instructors read: never cut, one language per run, the pass line on the plot."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from autograder import feedback, spec
+from autograder.checks import Verdict, all_checks, found
+from autograder.grade import Gradebook, GradeRun, StudentResult
+from autograder.grade_cli import summary_table
+from autograder.report import StepReport, render, summary
+from autograder.runner import Outcome
+from autograder.steps import STEPS
+
+from answers import MUTANTS, Answer
+
+PUBLIC = all_checks(include_hidden=False)
+
+
+def reports(passed: bool) -> list[StepReport]:
+    return [
+        StepReport(
+            step,
+            Outcome(step=step.number, status="ok"),
+            [
+                Verdict(c, passed, found("np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])"))
+                for c in PUBLIC
+                if c.step == step.number
+            ],
+        )
+        for step in STEPS
+    ]
+
+
+def rendered(lang: str, width: int) -> str:
+    buffer = io.StringIO()
+    render(reports(False), lang, Console(file=buffer, width=width, color_system=None))
+    return buffer.getvalue()
+
+
+def test_a_narrow_terminal_wraps_every_message_and_cuts_none():
+    for lang in ("ko", "en"):
+        text = rendered(lang, 50)
+        assert "…" not in text
+        joined = "".join(text.split()).replace("│", "")
+        for check in PUBLIC:
+            assert "".join(check.hint[lang].split()) in joined, check.id
+        assert "np.array([1,2,3,4,5,6,7,8,9,10,11,12])" in joined
+
+
+def test_the_summary_counts_steps_in_words_and_says_the_hidden_checks_are_extra():
+    assert summary(reports(True), "ko") == "단계 5개 중 5개 통과 (16/16점)"
+    assert summary(reports(True), "en") == "5 of 5 steps passed (16/16 points)"
+    assert "숨은 검사는 강사가 채점할 때 더해집니다" in rendered("ko", 120)
+    assert "the hidden checks add theirs when your instructor grades" in rendered("en", 120)
+
+
+def test_a_run_in_another_language_does_not_reuse_the_last_runs_feedback(tmp_path: Path):
+    class Submission:
+        def content_hash(self) -> str:
+            return "same"
+
+    korean, english = Gradebook(tmp_path, "ko"), Gradebook(tmp_path, "en")
+    assert korean.fingerprint(Submission()) != english.fingerprint(Submission())
+    assert korean.fingerprint(Submission()) == Gradebook(tmp_path, "ko").fingerprint(Submission())
+
+
+def test_the_grade_summary_says_the_status_in_the_runs_language():
+    run = GradeRun([StudentResult("a", "graded"), StudentResult("b", "failed", reasons=["x"])])
+    for lang, words in (("ko", ("채점됨", "실패 (x)")), ("en", ("graded", "failed (x)"))):
+        buffer = io.StringIO()
+        Console(file=buffer, width=120, color_system=None).print(summary_table(run, lang))
+        assert all(word in buffer.getvalue() for word in words)
+    buffer = io.StringIO()
+    Console(file=buffer, width=120, color_system=None).print(summary_table(run, "ko"))
+    assert "graded" not in buffer.getvalue()
+
+
+def test_the_loss_plot_marks_step_4s_pass_line():
+    with feedback._PLOT_LOCK:
+        figure = feedback.loss_figure([30.0, 3.0, 0.3], "en")
+    (axes,) = figure.axes
+    flat = [line for line in axes.lines if list(line.get_ydata()) == [spec.LOSS_THRESHOLD] * 2]
+    assert len(flat) == 1 and "MSE of the trained weights < 1" in flat[0].get_label()
+
+
+# One mistake, one ✗: the step's other failures point at it ("–"), with the same points as before.
+ONE_MISTAKE = {
+    "step4_returns_model": (
+        Answer(4, {"train_model": "model.fit(x, y, epochs=100, batch_size=1)\nreturn model"}),
+        "step4.history",
+        ("History가 아닌", "not a History"),
+    ),
+    "step1_column_shaped": (
+        Answer(1, {"make_data": "x = np.arange(1, 11).reshape(-1, 1)\nreturn x, x.copy()"}),
+        "step1.shape",
+        ("(10, 1)", "(10, 1)"),
+    ),
+    "step2_no_return": (
+        Answer(
+            2,
+            {"build_model": "model = Sequential()\nmodel.add(keras.Input(shape=(1,)))\nmodel.add(Dense(5))"},
+        ),
+        "step2.sequential",
+        ("`return model`을 잊지", "do not forget `return model`"),
+    ),
+    "step2_indentation": (MUTANTS["step2_syntax_error"], "step2.sequential", ("들여쓰기", "indentation")),
+    "step3_not_done": (None, "step3.returns_model", ("NotImplementedError", "NotImplementedError")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_MISTAKE))
+def test_one_mistake_shows_one_cross_with_its_own_advice(grade_step, name):
+    answer, culprit, (korean, english) = ONE_MISTAKE[name]
+    report = grade_step(answer, step=3) if answer is None else grade_step(answer)
+    crosses = [v for v in report.verdicts if v.mark == "✗"]
+    assert [v.check.id for v in crosses] == [culprit], [(v.check.id, v.message("en")) for v in crosses]
+    assert korean in crosses[0].message("ko") and english in crosses[0].message("en")
+    for other in report.verdicts:
+        if other.skipped:
+            assert f"fix {culprit} first" in other.message("en") and f"먼저 {culprit}의" in other.message(
+                "ko"
+            )
