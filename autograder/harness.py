@@ -470,7 +470,8 @@ def run_namespace(step: int, namespace: object, source_name: str = "<notebook>")
 def main() -> None:
     """`python -m autograder.harness STEP FILE OUTDIR [replay]` (where there is no fork server)."""
     step, learner_file, outdir = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    prepare_tensorflow()
+    if step > 1:  # step 1 needs only numpy: no TensorFlow import
+        prepare_tensorflow()
     if sys.argv[4:] in (["replay"], ["rebuild"]):
         action = replay if sys.argv[4] == "replay" else rebuild
         action(json.loads(learner_file.read_text())).write(outdir)

@@ -129,7 +129,8 @@ def _run_planned(session: pytest.Session) -> dict[tuple[Path, int], Outcome]:
         return plan
     wanted = {(item.stash[FOLDER], item.stash[CHECK].step) for item in session.config.stash[SELECTED]}
     order = sorted(wanted, key=lambda pair: (-STEP_BY_NUMBER[pair[1]].time_limit, str(pair[0]), pair[1]))
-    with start_runner() as runner, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    steps = tuple(STEP_BY_NUMBER[number] for number in {number for _, number in order})
+    with start_runner(steps=steps) as runner, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         outcomes = pool.map(lambda pair: run_step(STEP_BY_NUMBER[pair[1]], pair[0], Limits(), runner), order)
         plan.update(zip(order, outcomes))
     return plan

@@ -213,8 +213,9 @@ class Zygote:
     START_TIMEOUT = 180.0
     GRACE = 60.0  # seconds past a step's own time limit before the zygote itself is presumed stuck
 
-    def __init__(self, isolated: bool = True) -> None:
-        self.isolated = isolated
+    def __init__(self, isolated: bool = True, light: bool = False) -> None:
+        self.isolated, self.light = isolated, light
+        self.tensorflow: bool | None = None  # whether the fork server imported TensorFlow (it says)
         self._root = os.geteuid() == 0
         self._uid = bubblewrap.child_uid() if self._root and isolated else None
         self._rebind = bubblewrap.hidden_by_private_temp() if isolated else {}
@@ -231,6 +232,8 @@ class Zygote:
 
     def _start(self) -> None:
         env = sandbox.environment("/" if self.isolated else str(self._scratch))
+        if self.light:
+            env["KERAS_COURSE_LIGHT"] = "1"
         if self.isolated:
             env["PYTHONPATH"] = bubblewrap.python_path()
             argv = bubblewrap.command(sys.executable, self._stage, self._scratch, self._root)
@@ -261,6 +264,7 @@ class Zygote:
         for line in process.stdout:
             message = json.loads(line)
             if "ready" in message:
+                self.tensorflow = message.get("tensorflow")
                 ready.put(True)
             elif message["id"] in self._replies:
                 self._replies[message["id"]].put(message)
@@ -414,12 +418,13 @@ class Spawner:
         pass
 
 
-def start_runner(sandboxed: bool = True) -> Zygote | Spawner:
-    """A fork server on Linux (one TensorFlow import in all), in the sandbox when `sandboxed` and the
-    machine allows it; elsewhere a process per step."""
+def start_runner(sandboxed: bool = True, steps: tuple[Step, ...] = STEPS) -> Zygote | Spawner:
+    """A fork server on Linux (one TensorFlow import in all, none when `steps` need no TensorFlow), in
+    the sandbox when `sandboxed` and the machine allows it; elsewhere a process per step."""
     if not sys.platform.startswith("linux"):
         return Spawner()
-    return Zygote(isolated=sandboxed and bubblewrap.unavailable_reason() is None)
+    light = not any(step.needs_tensorflow for step in steps)
+    return Zygote(isolated=sandboxed and bubblewrap.unavailable_reason() is None, light=light)
 
 
 def read_step_file(path: Path) -> bytes | str:
@@ -498,7 +503,7 @@ def run_step(
     if isinstance(source, str):
         return Outcome(step.number, "crashed", error={"message": source})
     if zygote is None:
-        with start_runner() as own:
+        with start_runner(steps=(step,)) as own:
             return run_step(step, folder, limits, own)
     timeout = limits.timeout or step.time_limit
     outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step")
@@ -516,7 +521,7 @@ def run_steps(
 ) -> list[Outcome]:
     """Run several steps of one folder in parallel, each in its own child; slowest (step 4) first."""
     if zygote is None:
-        with start_runner() as own:
+        with start_runner(steps=steps) as own:
             return run_steps(folder, steps, jobs, limits, own)
     order = sorted(steps, key=lambda s: -s.time_limit)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:

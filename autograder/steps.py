@@ -20,6 +20,11 @@ class Step:
         return f"{self.module}.py"
 
     @property
+    def needs_tensorflow(self) -> bool:
+        """Step 1 builds numpy arrays: it runs without importing TensorFlow."""
+        return self.number > 1
+
+    @property
     def checks_filename(self) -> str:
         """The step's public checks beside its file, as pytest (and GitHub Classroom) collect them."""
         return f"{self.module}_test.py"

@@ -24,12 +24,18 @@ import sys
 
 os.environ.update({"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"})
 
-import keras  # noqa: E402,F401 - the point of the zygote: import once, before any fork
 import numpy  # noqa: E402,F401
 
-from autograder import harness, reference, sandbox  # noqa: E402,F401
+from autograder import harness, sandbox  # noqa: E402
 
-harness.prepare_tensorflow()  # a setting only: still no TensorFlow op (nor thread pool) before fork
+# A light zygote serves steps that need no TensorFlow (step 1): it answers in about a second.
+PRELOAD_TENSORFLOW = os.environ.pop("KERAS_COURSE_LIGHT", "") != "1"
+if PRELOAD_TENSORFLOW:
+    import keras  # noqa: F401 - the point of the zygote: import once, before any fork
+
+    from autograder import reference  # noqa: F401
+
+    harness.prepare_tensorflow()  # a setting only: still no TensorFlow op (nor thread pool) before fork
 
 _kill = os.kill  # captured before any learner code runs
 
@@ -114,5 +120,5 @@ if __name__ == "__main__":
     if os.environ.pop("KERAS_COURSE_ROOT_SANDBOX", None):
         sandbox.prepare_zygote_as_root()
     _harden()
-    _reply({"ready": True})
+    _reply({"ready": True, "tensorflow": "tensorflow" in sys.modules})
     serve()

@@ -78,6 +78,15 @@ def time_check(folder: Path, tree: Path = ROOT) -> float:
     return seconds
 
 
+def time_step1(folder: Path) -> float:
+    """Wall seconds of `keras-course check FOLDER --step 1` (no TensorFlow import)."""
+    seconds, done = timed(
+        [sys.executable, "-m", "autograder.cli", "check", str(folder), "--step", "1", "--json"], cwd=ROOT
+    )
+    assert json.loads(done.stdout)["passed_steps"] == 1, done.stdout[-500:]
+    return seconds
+
+
 def time_pytest(folder: Path) -> float:
     """Wall seconds of `pytest exercises/ --steps FOLDER --hidden`: the same checks through pytest."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
@@ -104,9 +113,10 @@ def baseline_tree(work: Path) -> Path | None:
 def compare_checks(folder: Path, work: Path, repeats: int = 3) -> dict[str, float]:
     """Median wall seconds of check now, check at BASELINE_REV and pytest, run in turns."""
     tree = baseline_tree(work)
-    runs: dict[str, list[float]] = {"check": [], "baseline": [], "pytest": []}
+    runs: dict[str, list[float]] = {"check": [], "baseline": [], "pytest": [], "step1": []}
     for _ in range(repeats):
         runs["check"].append(time_check(folder))
+        runs["step1"].append(time_step1(folder))
         if tree is not None:
             runs["baseline"].append(time_check(folder, tree))
         runs["pytest"].append(time_pytest(folder))
@@ -243,6 +253,9 @@ def main() -> None:
             f"keras-course check (5 steps, hidden checks): {check:.2f} s = {check / floor_total:.2f}× the floor"
         )
         print(f"pytest exercises/ --hidden on the same folder: {checks['pytest'] / check:.2f}× check")
+        print(
+            f"keras-course check --step 1 (no TensorFlow): {checks['step1']:.2f} s = {checks['step1'] / check:.2f}× check"
+        )
         if "baseline" in checks:
             print(
                 f"check now vs check at {BASELINE_REV} (checks not yet pytest tests): {check / checks['baseline']:.2f}×"

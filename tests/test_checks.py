@@ -15,7 +15,7 @@ from autograder.report import assess
 from autograder.runner import Limits, run_step, run_steps
 from autograder.steps import STEP_BY_NUMBER, STEPS
 
-from answers import ALTERNATIVES, BROKEN, MUTANTS, TUTORIAL, Answer, write_submission
+from answers import ALTERNATIVES, BROKEN, MUTANTS, TUTORIAL, Answer, solution_answer, write_submission
 from conftest import ROOT, failed_ids
 
 
@@ -236,3 +236,20 @@ def test_a_venv_under_tmp_is_bound_back_over_each_steps_private_tmp():
         "/opt/keras-course-packages/0": "/tmp/clone/.venv",
         "/opt/keras-course-packages/1": "/var/tmp/site",
     }
+
+
+def test_step_1_runs_without_importing_tensorflow_and_judges_the_same(tmp_path, zygote):
+    """`check --step 1` needs only numpy: its fork server imports no TensorFlow (about 2 s, not 10)."""
+    from autograder.runner import start_runner
+
+    answers = {"solution": solution_answer(1), "mutant": MUTANTS["step1_from_zero"]}
+    with start_runner(steps=(STEP_BY_NUMBER[1],)) as light:
+        assert light.tensorflow is False and zygote.tensorflow is True
+        for name, answer in answers.items():
+            folder = write_submission(tmp_path / name, {1: answer})
+            quick = assess([run_step(STEP_BY_NUMBER[1], folder, Limits(), light)])[0]
+            full = assess([run_step(STEP_BY_NUMBER[1], folder, Limits(), zygote)])[0]
+            assert [(v.check.id, v.passed) for v in quick.verdicts] == [
+                (v.check.id, v.passed) for v in full.verdicts
+            ], name
+            assert failed_ids(quick) == (answer.fails if name == "mutant" else set()), name
