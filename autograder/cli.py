@@ -20,7 +20,14 @@ MESSAGES = {
         "ko": "숨은 검사는 이 설치에 없습니다 (강사용). 공개 검사만 실행합니다.",
         "en": "hidden checks are not installed here (instructors only); running the public checks.",
     },
-    "hint": {"ko": "{n}단계 힌트 — {title}", "en": "Hint for step {n} — {title}"},
+    "hint": {
+        "ko": "{n}단계 힌트 {level}/{levels} — {title}",
+        "en": "Hint {level}/{levels} for step {n} — {title}",
+    },
+    "more": {
+        "ko": "더 필요하면 같은 명령을 다시 실행하세요 (다음 힌트). 한꺼번에: --all, 처음부터: --reset",
+        "en": "Need more? Run the same command again for the next hint (all at once: --all; start over: --reset)",
+    },
 }
 
 
@@ -58,10 +65,40 @@ def _gradescope(args: argparse.Namespace) -> int:
     return gradescope_command(args)
 
 
+def _hints_seen_file() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "keras-course" / "hints.json"
+
+
+def _hints_seen() -> dict[str, int]:
+    try:
+        seen = json.loads(_hints_seen_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in seen.items() if isinstance(v, int)} if isinstance(seen, dict) else {}
+
+
 def _hint(args: argparse.Namespace) -> int:
+    """One more hint each time (a nudge, the idea, the answer's lines), or all of them with --all."""
     step = STEP_BY_NUMBER[args.step]
-    print(MESSAGES["hint"][args.lang].format(n=step.number, title=step.title[args.lang]))
-    print(step.hint[args.lang])
+    seen = {} if args.reset else _hints_seen()
+    level = min(seen.get(str(step.number), 0) + 1, len(step.hints))
+    shown = range(1, len(step.hints) + 1) if args.all else [level]
+    for n in shown:
+        header = MESSAGES["hint"][args.lang].format(
+            n=step.number, level=n, levels=len(step.hints), title=step.title[args.lang]
+        )
+        print(header)
+        print(step.hints[n - 1][args.lang])
+    if not args.all:
+        seen[str(step.number)] = level
+        try:
+            _hints_seen_file().parent.mkdir(parents=True, exist_ok=True)
+            _hints_seen_file().write_text(json.dumps(seen), encoding="utf-8")
+        except OSError:
+            pass  # a read-only home: every call shows the first hint
+        if level < len(step.hints):
+            print(MESSAGES["more"][args.lang])
     return 0
 
 
@@ -109,8 +146,10 @@ def parser() -> argparse.ArgumentParser:
     )
     gradescope.set_defaults(run=_gradescope)
 
-    hint = sub.add_parser("hint", parents=[lang], help="print the hint of a step")
+    hint = sub.add_parser("hint", parents=[lang], help="the next hint of a step (a nudge first)")
     hint.add_argument("step", type=int, choices=sorted(STEP_BY_NUMBER))
+    hint.add_argument("--all", action="store_true", help="every hint of the step, the answer's lines last")
+    hint.add_argument("--reset", action="store_true", help="start again from the first hint")
     hint.set_defaults(run=_hint)
     from autograder.course_cli import register  # `release` and `course init` (instructors)
 

@@ -112,8 +112,11 @@ def step_markdown(step: Step, checks: list[Check]) -> str:
     return (
         f"## {step.number}. {step.title['ko']} / {step.title['en']}\n\n"
         + "\n\n".join(_docstrings(step))
-        + "\n\n<details><summary>힌트 / Hint</summary>\n\n"
-        + f"{step.hint['ko']}\n\n{step.hint['en']}\n\n</details>\n\n"
+        + "\n\n"
+        + "".join(  # one at a time: a nudge, the idea, then the answer's lines
+            f"<details><summary>힌트 {n} / Hint {n}</summary>\n\n{h['ko']}\n\n{h['en']}\n\n</details>\n\n"
+            for n, h in enumerate(step.hints, start=1)
+        )
         + f"검사 / checks:\n\n{public}\n"
         + f"- 숨은 검사 {n}개 ({points}점) / hidden checks: {n} ({points} pt)\n"
     )

@@ -16,6 +16,8 @@ import contextlib
 import hashlib
 import io
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -544,11 +546,20 @@ def command(args: str, lang: str) -> str:
 
 
 def hint_output(step: int, lang: str) -> list[str]:
+    """`keras-course hint N` as a learner sees it the first time: the first hint (a fresh state)."""
     from autograder import cli
 
     buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        cli.main(["hint", str(step), "--lang", lang])
+    with tempfile.TemporaryDirectory() as state, contextlib.redirect_stdout(buffer):
+        previous = os.environ.get("XDG_STATE_HOME")
+        os.environ["XDG_STATE_HOME"] = state
+        try:
+            cli.main(["hint", str(step), "--lang", lang])
+        finally:
+            if previous is None:
+                del os.environ["XDG_STATE_HOME"]
+            else:
+                os.environ["XDG_STATE_HOME"] = previous
     return buffer.getvalue().splitlines()
 
 

@@ -14,6 +14,12 @@ class Step:
     title: dict[str, str]
     hint: dict[str, str]
     time_limit: float  # seconds for the learner's code of this step, TensorFlow start-up included
+    nudges: tuple[dict[str, str], ...] = ()  # hints before `hint`, which gives the answer's lines
+
+    @property
+    def hints(self) -> tuple[dict[str, str], ...]:
+        """Graduated: a nudge, then the idea, then the answer's lines (`keras-course hint N`)."""
+        return (*self.nudges, self.hint)
 
     @property
     def filename(self) -> str:
@@ -44,6 +50,16 @@ STEPS: tuple[Step, ...] = (
             "(np.arange(1, 11) gives the same array). Return them as (x, y).",
         },
         60,
+        (
+            {
+                "ko": "x와 y는 둘 다 1부터 10까지의 숫자 10개입니다. 파이썬 리스트가 아니라 numpy 배열로 만드세요.",
+                "en": "x and y are both the ten numbers 1 to 10, as numpy arrays rather than Python lists.",
+            },
+            {
+                "ko": "np.array(리스트)는 리스트를 numpy 배열로 바꿉니다. np.arange(시작, 끝)은 끝 바로 앞에서 멈춥니다. 함수는 두 값을 쉼표로 이어 돌려줄 수 있습니다.",
+                "en": "np.array(list) turns a list into a numpy array; np.arange(start, stop) stops just before stop. A function can return two values separated by a comma.",
+            },
+        ),
     ),
     Step(
         2,
@@ -58,6 +74,16 @@ STEPS: tuple[Step, ...] = (
             "Dense(5), Dense(3) and Dense(1) in that order. That is 10 + 18 + 4 = 32 parameters.",
         },
         60,
+        (
+            {
+                "ko": "모델은 층을 차례로 쌓는 Sequential입니다: 입력 1개 → 노드 5개 → 3개 → 1개.",
+                "en": "The model is a Sequential stack of layers: 1 input → 5 units → 3 units → 1 unit.",
+            },
+            {
+                "ko": "Keras 3에서는 먼저 keras.Input으로 입력의 모양을 정하고, 완전 연결 층마다 Dense(노드 수)를 model.add 합니다. 만든 모델을 돌려주세요.",
+                "en": "In Keras 3 you first give the input's shape with keras.Input, then model.add one Dense(units) per fully connected layer. Return the model you built.",
+            },
+        ),
     ),
     Step(
         3,
@@ -72,6 +98,16 @@ STEPS: tuple[Step, ...] = (
             "then return the same model with return model.",
         },
         60,
+        (
+            {
+                "ko": "compile은 훈련하는 방법을 정합니다: 손실 함수, 옵티마이저, 지켜볼 지표. 튜토리얼은 평균제곱오차와 Adam을 씁니다.",
+                "en": "compile sets how the model will train: a loss, an optimizer and the metrics to watch. The tutorial uses mean squared error and Adam.",
+            },
+            {
+                "ko": "compile의 세 인자는 이름(문자열)으로 줄 수 있고, metrics는 리스트입니다. 받은 model을 컴파일한 뒤 그 model을 돌려주세요.",
+                "en": "compile's three arguments can be given by name (strings), and metrics is a list. Compile the model you receive, then return that model.",
+            },
+        ),
     ),
     Step(
         4,
@@ -86,6 +122,16 @@ STEPS: tuple[Step, ...] = (
             "Do not compile again: the model you receive is already compiled.",
         },
         120,
+        (
+            {
+                "ko": "훈련은 model.fit이 합니다. 튜토리얼은 데이터를 100번 되풀이해 보고(에포크), 한 번에 한 개씩(배치 크기) 봅니다.",
+                "en": "model.fit does the training. The tutorial goes over the data 100 times (epochs), one sample at a time (batch size).",
+            },
+            {
+                "ko": "fit은 훈련 기록(History)을 돌려줍니다: 변수에 담아 돌려주세요. batch_size를 빼면 Keras는 32를 씁니다.",
+                "en": "fit returns the training record, a History: keep it in a variable and return it. Without batch_size Keras uses 32.",
+            },
+        ),
     ),
     Step(
         5,
@@ -100,6 +146,16 @@ STEPS: tuple[Step, ...] = (
             "predict, return model.predict(x_new.reshape(-1, 1)) as it is (shape (n, 1)).",
         },
         60,
+        (
+            {
+                "ko": "evaluate는 손실과 지표(여기서는 둘 다 mse)를 계산하고, predict는 새 입력에 대한 모델의 출력을 계산합니다.",
+                "en": "evaluate computes the loss and the metrics (here both mse); predict computes the model's outputs for new inputs.",
+            },
+            {
+                "ko": "evaluate가 주는 두 값을 float로 돌려주세요. 모델은 (샘플 수, 1) 모양의 입력을 받으니 predict에 넣기 전에 x_new의 모양을 바꾸세요.",
+                "en": "Return the two values evaluate gives as floats. The model takes inputs of shape (samples, 1), so reshape x_new before predict.",
+            },
+        ),
     ),
 )
 

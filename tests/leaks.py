@@ -27,7 +27,7 @@ def solution_regions() -> list[str]:
 
 def public_text() -> str:
     """What learners are given anyway: the manifest's titles and hints, the public checks' texts."""
-    manifest = [text[lang] for step in STEPS for text in (step.title, step.hint) for lang in LANGS]
+    manifest = [text[lang] for step in STEPS for text in (step.title, *step.hints) for lang in LANGS]
     public = [
         t[lang] for c in CHECKS if not c.hidden for t in (c.title, c.expected, c.hint) for lang in LANGS
     ]

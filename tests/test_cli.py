@@ -47,8 +47,17 @@ def test_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert "폴더가 없습니다" in capsys.readouterr().err
 
 
-def test_hint_in_both_languages(capsys):
-    assert main(["hint", "4"]) == 0
-    assert "batch_size=1" in capsys.readouterr().out
-    assert main(["hint", "2", "--lang", "en"]) == 0
-    assert "Dense(5)" in capsys.readouterr().out
+def test_hints_come_one_at_a_time_the_answer_last_in_both_languages(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    outputs = []
+    for _ in range(4):
+        assert main(["hint", "4"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert [o.splitlines()[0] for o in outputs] == [f"4단계 힌트 {n}/3 — 모델 훈련" for n in (1, 2, 3, 3)]
+    assert "epochs=100" not in outputs[0] + outputs[1] and "epochs=100, batch_size=1" in outputs[2]
+    assert "다시 실행하세요" in outputs[0] and "다시 실행하세요" not in outputs[2]
+    assert main(["hint", "2", "--lang", "en", "--all"]) == 0
+    everything = capsys.readouterr().out
+    assert "Hint 1/3 for step 2" in everything and "Hint 3/3" in everything and "Dense(5)" in everything
+    assert main(["hint", "4", "--reset"]) == 0
+    assert capsys.readouterr().out.startswith("4단계 힌트 1/3")
