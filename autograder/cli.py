@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from autograder.checks import all_checks, hidden_available
@@ -15,7 +16,8 @@ from autograder.runner import Limits, run_steps
 from autograder.steps import LANGUAGES, STEP_BY_NUMBER, STEPS
 
 MESSAGES = {
-    "no_folder": {"ko": "폴더가 없습니다: {path}", "en": "no such folder: {path}"},
+    "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
+    "bad_notebook": {"ko": "노트북을 읽을 수 없습니다: {why}", "en": "cannot read the notebook: {why}"},
     "no_hidden": {
         "ko": "숨은 검사는 이 설치에 없습니다 (강사용). 공개 검사만 실행합니다.",
         "en": "hidden checks are not installed here (instructors only); running the public checks.",
@@ -36,15 +38,35 @@ def default_lang() -> str:
     return lang if lang in LANGUAGES else "ko"
 
 
+def _notebook_in(path: Path) -> Path | None:
+    """The notebook to check: PATH itself, or the one in a folder without step files (as `grade`)."""
+    if path.suffix == ".ipynb":
+        return path
+    from autograder.submissions import _student_path
+
+    found = _student_path(path)
+    return found if found.suffix == ".ipynb" else None
+
+
 def _check(args: argparse.Namespace) -> int:
-    folder = Path(args.path)
-    if not folder.is_dir():
-        print(MESSAGES["no_folder"][args.lang].format(path=folder), file=sys.stderr)
+    path = Path(args.path)
+    if not (path.is_dir() or (path.is_file() and path.suffix == ".ipynb")):
+        print(MESSAGES["no_folder"][args.lang].format(path=path), file=sys.stderr)
         return 2
     if args.hidden and not hidden_available():
         print(MESSAGES["no_hidden"][args.lang], file=sys.stderr)
     steps = (STEP_BY_NUMBER[args.step],) if args.step else STEPS
-    outcomes = run_steps(folder, steps, jobs=args.jobs, limits=Limits(timeout=args.timeout))
+    with tempfile.TemporaryDirectory(prefix="keras-course-check-") as scratch:
+        folder = path
+        if (notebook := _notebook_in(path)) is not None:
+            from autograder.submissions import InvalidSubmission, notebook_to_steps
+
+            try:  # its answer cells become the step files, as `grade` reads a notebook
+                notebook_to_steps(notebook, folder := Path(scratch))
+            except InvalidSubmission as exc:
+                print(MESSAGES["bad_notebook"][args.lang].format(why=exc.reason(args.lang)), file=sys.stderr)
+                return 2
+        outcomes = run_steps(folder, steps, jobs=args.jobs, limits=Limits(timeout=args.timeout))
     reports = assess(outcomes, all_checks(include_hidden=args.hidden))
     if args.json:
         print(json.dumps(to_json(reports, args.lang), ensure_ascii=False, indent=1))
@@ -109,7 +131,9 @@ def parser() -> argparse.ArgumentParser:
     lang.add_argument("--lang", choices=LANGUAGES, default=default_lang(), help="ko (default) or en")
 
     check = sub.add_parser("check", parents=[lang], help="check your step files")
-    check.add_argument("path", nargs="?", default="exercises", help="folder with step1..step5 files")
+    check.add_argument(
+        "path", nargs="?", default="exercises", help="folder with step1..step5 files, or a notebook"
+    )
     check.add_argument("--step", type=int, choices=sorted(STEP_BY_NUMBER), help="only this step")
     check.add_argument("--hidden", action="store_true", help="also run the hidden checks, if installed")
     check.add_argument("--json", action="store_true", help="print one JSON object")

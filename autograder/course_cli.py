@@ -45,6 +45,7 @@ LEARNER_MODULES = (
     "sandbox",
     "spec",
     "steps",
+    "submissions",
     "zygote",
 )
 # Never in a learner's copy, whatever the allowlist says.

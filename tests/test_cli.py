@@ -44,7 +44,7 @@ def test_one_step_in_english_says_what_to_do(tmp_path, capsys):
 
 def test_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope")]) == 2
-    assert "폴더가 없습니다" in capsys.readouterr().err
+    assert "폴더나 노트북이 없습니다" in capsys.readouterr().err
 
 
 def test_hints_come_one_at_a_time_the_answer_last_in_both_languages(capsys, monkeypatch, tmp_path):
@@ -61,3 +61,15 @@ def test_hints_come_one_at_a_time_the_answer_last_in_both_languages(capsys, monk
     assert "Hint 1/3 for step 2" in everything and "Hint 3/3" in everything and "Dense(5)" in everything
     assert main(["hint", "4", "--reset"]) == 0
     assert capsys.readouterr().out.startswith("4단계 힌트 1/3")
+
+
+def test_check_reads_a_notebook_as_grade_does(tmp_path, capsys):
+    notebook = ROOT / "course" / "source" / "keras01" / "keras01.ipynb"  # its answer cells: the solutions
+    assert main(["check", str(notebook), "--step", "1", "--json", "--lang", "en"]) == 0
+    assert json.loads(capsys.readouterr().out)["passed_steps"] == 1
+    shutil.copy(notebook, tmp_path / "mine.ipynb")
+    assert main(["check", str(tmp_path), "--step", "1", "--json"]) == 0  # a folder holding one notebook
+    assert json.loads(capsys.readouterr().out)["score"] == 3
+    (tmp_path / "mine.ipynb").write_text("{ not JSON", encoding="utf-8")
+    assert main(["check", str(tmp_path / "mine.ipynb"), "--lang", "en"]) == 2
+    assert "cannot read the notebook: not a readable notebook" in capsys.readouterr().err
