@@ -13,7 +13,7 @@ from pathlib import Path
 from autograder.checks import all_checks, hidden_available
 from autograder.report import assess, render, to_json
 from autograder.runner import Limits, run_steps
-from autograder.steps import LANGUAGES, STEP_BY_NUMBER, STEPS
+from autograder.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, default_lang
 
 MESSAGES = {
     "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
@@ -33,21 +33,6 @@ MESSAGES = {
 }
 
 
-def default_lang() -> str:
-    lang = os.environ.get("KERAS_COURSE_LANG", "ko")
-    return lang if lang in LANGUAGES else "ko"
-
-
-def _notebook_in(path: Path) -> Path | None:
-    """The notebook to check: PATH itself, or the one in a folder without step files (as `grade`)."""
-    if path.suffix == ".ipynb":
-        return path
-    from autograder.submissions import _student_path
-
-    found = _student_path(path)
-    return found if found.suffix == ".ipynb" else None
-
-
 def _check(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not (path.is_dir() or (path.is_file() and path.suffix == ".ipynb")):
@@ -57,12 +42,13 @@ def _check(args: argparse.Namespace) -> int:
         print(MESSAGES["no_hidden"][args.lang], file=sys.stderr)
     steps = (STEP_BY_NUMBER[args.step],) if args.step else STEPS
     with tempfile.TemporaryDirectory(prefix="keras-course-check-") as scratch:
-        folder = path
-        if (notebook := _notebook_in(path)) is not None:
-            from autograder.submissions import InvalidSubmission, notebook_to_steps
+        from autograder.submissions import InvalidSubmission, Submission, step_folder, student_path
 
-            try:  # its answer cells become the step files, as `grade` reads a notebook
-                notebook_to_steps(notebook, folder := Path(scratch))
+        folder = path
+        mine = Submission("you", path if path.suffix == ".ipynb" else student_path(path))
+        if mine.is_notebook:  # its answer cells become the step files, as `grade` reads a notebook
+            try:
+                folder = step_folder(mine, Path(scratch))
             except InvalidSubmission as exc:
                 print(MESSAGES["bad_notebook"][args.lang].format(why=exc.reason(args.lang)), file=sys.stderr)
                 return 2

@@ -27,7 +27,7 @@ from autograder.files import atomic_write, csv_cell, printable
 from autograder.report import StepReport, assess
 from autograder.runner import Limits, Outcome, Spawner, Zygote, run_step, start_runner
 from autograder.steps import STEPS
-from autograder.submissions import InvalidSubmission, Submission, discover, notebook_to_steps
+from autograder.submissions import InvalidSubmission, Submission, discover, step_folder
 
 # Statuses meaning the grader could not run a step (as opposed to the learner's code being wrong).
 NOT_RUN = {"missing_file", "timeout", "crashed"}
@@ -254,7 +254,7 @@ def grade_class(
                 submission: Submission, content_hash: str
             ) -> tuple[StudentResult, list[StepReport]]:
                 try:
-                    folder = _step_folder(submission, Path(tempfile.mkdtemp(dir=tmp)))
+                    folder = step_folder(submission, Path(tempfile.mkdtemp(dir=tmp)))
                 except InvalidSubmission as exc:
                     return _failed(submission.student, content_hash, exc.reason(lang)), []
                 # Step 4 first: the longest job should not start last.
@@ -288,14 +288,3 @@ def grade_class(
             list(students.map(grade_one, discover(submissions_root)))
     run.results.sort(key=lambda r: r.student)
     return run
-
-
-def _step_folder(submission: Submission, scratch: Path) -> Path:
-    if submission.is_symlink:
-        raise InvalidSubmission("symlink")
-    if not submission.is_notebook:
-        if not submission.files():
-            raise InvalidSubmission("nothing_to_grade")
-        return submission.path
-    notebook_to_steps(submission.path, scratch)
-    return scratch

@@ -22,7 +22,7 @@ from autograder.files import atomic_write
 from autograder.report import StepReport, assess, summary
 from autograder.runner import Limits, run_steps, start_runner
 from autograder.steps import STEPS
-from autograder.submissions import InvalidSubmission, Submission, _student_path, notebook_to_steps
+from autograder.submissions import InvalidSubmission, Submission, step_folder, student_path
 
 TEXT = {
     "ko": {
@@ -34,19 +34,6 @@ TEXT = {
         "invalid": "this submission cannot be graded: {reason}",
     },
 }
-
-
-def _step_files(upload: Path, scratch: Path) -> Path:
-    """The folder of the five step files in an upload (made from its notebook if it has one)."""
-    submission = Submission("submission", _student_path(upload))
-    if submission.is_symlink:
-        raise InvalidSubmission("symlink")
-    if submission.is_notebook:
-        notebook_to_steps(submission.path, scratch)
-        return scratch
-    if not submission.files():
-        raise InvalidSubmission("nothing_to_grade")
-    return submission.path
 
 
 def _test(verdict: Verdict, number: str, lang: str, hidden_visibility: str) -> dict[str, Any]:
@@ -101,7 +88,7 @@ def grade_upload(
         notes.append(TEXT[lang]["unsandboxed"].format(why=why))
     with tempfile.TemporaryDirectory(prefix="keras-course-gradescope-") as scratch:
         try:
-            folder = _step_files(upload, Path(scratch))
+            folder = step_folder(Submission("submission", student_path(upload)), Path(scratch))
         except InvalidSubmission as exc:
             return invalid_results(exc.reason(lang), lang, hidden_visibility)
         with start_runner() as runner:

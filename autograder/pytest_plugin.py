@@ -22,26 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from autograder.steps import LANGUAGES, default_lang
+
 if TYPE_CHECKING:
     from autograder.checks import Check, Verdict
     from autograder.runner import Outcome
 
-LANGUAGES = ("ko", "en")
 MESSAGES = {
-    "no_hidden": {
-        "ko": "숨은 검사는 이 설치에 없습니다 (강사용). 공개 검사만 실행합니다.",
-        "en": "hidden checks are not installed here (instructors only); running the public checks.",
-    },
     "one_folder": {
         "ko": "숨은 검사가 검사할 폴더를 정할 수 없습니다: --steps 폴더를 주세요",
         "en": "cannot tell which folder the hidden checks should check: pass --steps DIR",
     },
     "score": {"ko": "{step}단계: {score}/{max}점", "en": "step {step}: {score}/{max} points"},
     "total": {"ko": "합계: {score}/{max}점", "en": "total: {score}/{max} points"},
-    "public_only": {
-        "ko": "공개 검사만의 점수입니다. 숨은 검사는 강사가 채점할 때 더해집니다.",
-        "en": "public checks only; the hidden checks are added when your instructor grades.",
-    },
 }
 PLAN = pytest.StashKey[dict]()  # (folder, step) -> Outcome, filled on first use
 VERDICTS = pytest.StashKey[dict]()  # nodeid -> Verdict
@@ -50,15 +43,10 @@ FOLDER = pytest.StashKey[Path]()
 SELECTED = pytest.StashKey[list]()  # the check items this session runs, after -k and -m
 
 
-def _default_lang() -> str:
-    lang = os.environ.get("KERAS_COURSE_LANG", "ko")
-    return lang if lang in LANGUAGES else "ko"
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("keras-course", "keras-course checks")
     group.addoption("--hidden", action="store_true", help="also run the hidden checks, if installed")
-    group.addoption("--lang", choices=LANGUAGES, default=_default_lang(), help="ko (default) or en")
+    group.addoption("--lang", choices=LANGUAGES, default=default_lang(), help="ko (default) or en")
     group.addoption("--steps", metavar="DIR", help="folder of step files (default: the check file's)")
 
 
@@ -70,8 +58,10 @@ def pytest_configure(config: pytest.Config) -> None:
         from autograder.checks import HIDDEN, hidden_available
 
         if not hidden_available():
+            from autograder.cli import MESSAGES as CLI
+
             config.issue_config_time_warning(
-                pytest.PytestConfigWarning(MESSAGES["no_hidden"][config.getoption("lang")]), stacklevel=2
+                pytest.PytestConfigWarning(CLI["no_hidden"][config.getoption("lang")]), stacklevel=2
             )
             return
         import importlib
@@ -189,4 +179,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     total = [sum(s[0] for s in by_step.values()), sum(s[1] for s in by_step.values())]
     terminalreporter.write_line(MESSAGES["total"][lang].format(score=total[0], max=total[1]), bold=True)
     if not any(item.stash[CHECK].hidden for item in items):
-        terminalreporter.write_line(MESSAGES["public_only"][lang])
+        from autograder.report import PUBLIC_ONLY
+
+        terminalreporter.write_line(PUBLIC_ONLY[lang])

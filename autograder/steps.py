@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -161,3 +162,9 @@ STEPS: tuple[Step, ...] = (
 
 STEP_BY_NUMBER = {step.number: step for step in STEPS}
 LANGUAGES = ("ko", "en")
+
+
+def default_lang() -> str:
+    """Korean unless KERAS_COURSE_LANG names another of LANGUAGES."""
+    lang = os.environ.get("KERAS_COURSE_LANG", "ko")
+    return lang if lang in LANGUAGES else "ko"

@@ -82,7 +82,7 @@ class Submission:
         return self.path.is_symlink()
 
 
-def _student_path(folder: Path) -> Path:
+def student_path(folder: Path) -> Path:
     """The step-file folder or the notebook inside one student's folder (nbgrader's keras01/ too).
     A symlink is returned as it is, never followed: grading refuses it."""
     if folder.is_symlink():
@@ -108,7 +108,7 @@ def discover(root: Path) -> list[Submission]:
     if (root / "submitted").is_dir():  # pointed at an nbgrader course directory
         root = root / "submitted"
     return [
-        Submission(printable(folder.name, 200), _student_path(folder))
+        Submission(printable(folder.name, 200), student_path(folder))
         for folder in sorted(root.iterdir())
         if folder.is_dir() and not folder.name.startswith(".")
     ]
@@ -164,6 +164,18 @@ def _answers(cells: list[dict], step: Step) -> list[str]:
         for cell in cells
         if cell["grade_id"].startswith(f"step{step.number}_") or defines.search(cell["source"])
     ]
+
+
+def step_folder(submission: Submission, scratch: Path) -> Path:
+    """The folder of the submission's step files: its own, or `scratch` filled from its notebook."""
+    if submission.is_symlink:
+        raise InvalidSubmission("symlink")
+    if not submission.is_notebook:
+        if not submission.files():
+            raise InvalidSubmission("nothing_to_grade")
+        return submission.path
+    notebook_to_steps(submission.path, scratch)
+    return scratch
 
 
 def notebook_to_steps(notebook_path: Path, folder: Path) -> None:

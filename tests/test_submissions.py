@@ -8,7 +8,7 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.submissions import InvalidSubmission, discover, notebook_to_steps
+from autograder.submissions import InvalidSubmission, discover, notebook_to_steps, step_folder
 
 from conftest import ROOT
 
@@ -30,6 +30,18 @@ def test_discovers_step_folders_notebooks_and_the_nbgrader_layout(tmp_path):
     shutil.copy(NOTEBOOK, course / "submitted" / "cho" / "keras01" / "keras01.ipynb")
     [cho] = discover(course)
     assert cho.student == "cho" and cho.path.name == "keras01.ipynb"
+
+
+def test_a_repository_is_read_from_its_exercises_folder_and_a_symlinked_one_is_refused(tmp_path):
+    (tmp_path / "class" / "dana" / "exercises").mkdir(parents=True)
+    (tmp_path / "class" / "dana" / "exercises" / "step1_data.py").write_text("")
+    (tmp_path / "class" / "eve").mkdir()
+    (tmp_path / "class" / "eve" / "exercises").symlink_to(tmp_path / "class" / "dana" / "exercises")
+    found = {s.student: s for s in discover(tmp_path / "class")}
+    assert found["dana"].path == tmp_path / "class" / "dana" / "exercises"
+    assert found["eve"].path == tmp_path / "class" / "eve"  # another student's files, never followed
+    with pytest.raises(InvalidSubmission, match="no step files"):
+        step_folder(found["eve"], tmp_path / "scratch")
 
 
 def test_a_notebook_becomes_step_files_of_imports_and_answer_cells_only(tmp_path):
