@@ -57,7 +57,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(to_json(reports, args.lang), ensure_ascii=False, indent=1))
     else:
-        render(reports, args.lang)
+        render(reports, args.lang, output=args.output)
     return 0 if all(r.passed for r in reports) else 1
 
 
@@ -123,6 +123,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--step", type=int, choices=sorted(STEP_BY_NUMBER), help="only this step")
     check.add_argument("--hidden", action="store_true", help="also run the hidden checks, if installed")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--output", action="store_true", help="show all your code printed, not the last lines")
     check.add_argument("--jobs", type=int, default=None, help="steps run in parallel (default: cores)")
     check.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
     check.set_defaults(run=_check)

@@ -152,9 +152,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None
     from autograder.checks import judge
 
-    verdict = judge(check, pyfuncitem.funcargs[f"step{check.step}"])
+    outcome = pyfuncitem.funcargs[f"step{check.step}"]
+    verdict = judge(check, outcome)
     pyfuncitem.config.stash[VERDICTS][pyfuncitem.nodeid] = verdict
     if not verdict.passed:
+        if outcome.output and not verdict.skipped:  # shown under the step's first ✗, as a test's prints
+            pyfuncitem.add_report_section("call", "stdout", outcome.output + "\n")
         pytest.fail(failure_text(verdict, pyfuncitem.config.getoption("lang")), pytrace=False)
     return True
 

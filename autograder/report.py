@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from autograder.checks import Check, Verdict, all_checks, judge
 from autograder.runner import Outcome
@@ -81,6 +82,7 @@ def to_json(reports: list[StepReport], lang: str) -> dict[str, Any]:
                 "max": r.max,
                 "status": r.outcome.status,
                 "seconds": round(r.outcome.seconds, 2),
+                "output": r.outcome.output,
                 "checks": [
                     {
                         "id": v.check.id,
@@ -100,7 +102,36 @@ def to_json(reports: list[StepReport], lang: str) -> dict[str, Any]:
     }
 
 
-def render(reports: list[StepReport], lang: str, console: Console | None = None) -> None:
+OUTPUT = {
+    "ko": "여러분의 코드가 출력한 것 ({shown})",
+    "en": "What your code printed ({shown})",
+}
+OUTPUT_SHOWN = {
+    "ko": {"all": "{n}줄", "last": "{n}줄 중 마지막 {shown}줄, 모두 보기: --output"},
+    "en": {"all": "{n} lines", "last": "last {shown} of {n} lines; all of them: --output"},
+}
+FOLDED_LINES = 5  # of the learner's prints shown under a step unless `--output`
+
+
+def _printed(outcome: Outcome, lang: str, all_lines: bool) -> Text | None:
+    """The learner's own prints under the step, folded to the last lines (a fit prints 200)."""
+    lines = outcome.output.splitlines()
+    if not lines:
+        return None
+    kept = lines if all_lines else lines[-FOLDED_LINES:]
+    which = "all" if len(kept) == len(lines) else "last"
+    heading = OUTPUT[lang].format(shown=OUTPUT_SHOWN[lang][which].format(n=len(lines), shown=len(kept)))
+    text = Text(heading, style="dim")
+    for line in kept:
+        text.append("\n│ " + line, style="dim")  # a Text: the learner's prints are never read as markup
+    return text
+
+
+def render(
+    reports: list[StepReport], lang: str, console: Console | None = None, output: bool = False
+) -> None:
+    """A table per step (what was expected, found, and what to try), the learner's prints under it
+    (all of them with `output`), then the summary."""
     console = console or Console()
     for r in reports:
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
@@ -114,10 +145,15 @@ def render(reports: list[StepReport], lang: str, console: Console | None = None)
         table.add_column(width=2)
         table.add_column(ratio=1, overflow="fold")  # wrap long hints; never cut them with "…"
         for v in r.verdicts:
-            tag = f" [dim]({HIDDEN[lang]})[/]" if v.check.hidden else ""
             style = "green" if v.passed else "dim" if v.skipped else "red"
-            table.add_row(f"[{style}]{v.mark}[/]", f"{v.message(lang)}{tag}")
+            # Text, not markup: a Found may quote the learner's own strings (an error message).
+            row = Text(v.message(lang))
+            if v.check.hidden:
+                row.append(f" ({HIDDEN[lang]})", style="dim")
+            table.add_row(Text(v.mark, style=style), row)
         console.print(table)
+        if (printed := _printed(r.outcome, lang, output)) is not None:
+            console.print(printed)
     console.print(f"[bold]{summary(reports, lang)}[/]")
     if not any(v.check.hidden for r in reports for v in r.verdicts):
         console.print(PUBLIC_ONLY[lang])

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -70,6 +71,7 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
+    output: str = ""  # what the learner's code printed (the tail), safe for a terminal
 
     def call_status(self, function: str) -> str:
         """'ok' when `function` ran and returned; otherwise why not."""
@@ -167,6 +169,40 @@ def _last_line(folder: Path) -> str:
         return ""
     lines = text.strip().splitlines()
     return printable(lines[-1], 300) if lines else ""
+
+
+ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+OUTPUT_LINE_CAP = 300  # characters of one printed line
+OUTPUT_LINES_CAP = 400
+
+
+def learner_output(folder: Path) -> str:
+    """What the step's code printed (the tail of child.log) as a terminal would show it: escape
+    sequences dropped, a line rewritten after a carriage return (a progress bar) shown as its last
+    state, other control characters made visible, lines and their number capped."""
+    try:
+        text = read_regular(folder / "child.log", sandbox.LOG_TAIL).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [_as_shown(ESCAPE_SEQUENCE.sub("", line)) for line in text.split("\n")]
+    shown = [printable(line.rstrip(), OUTPUT_LINE_CAP) for line in lines if line.strip()]
+    return "\n".join(shown[-OUTPUT_LINES_CAP:])
+
+
+def _as_shown(line: str) -> str:
+    """A line as a terminal leaves it: a carriage return goes back to its start and a backspace one
+    cell back (how progress bars redraw), later characters overwrite earlier ones."""
+    cells: list[str] = []
+    cursor = 0
+    for char in line:
+        if char == "\r":
+            cursor = 0
+        elif char == "\b":
+            cursor = max(cursor - 1, 0)
+        else:
+            cells[cursor : cursor + 1] = [char]
+            cursor += 1
+    return "".join(cells)
 
 
 def _step_status(folder: Path) -> dict[str, Any]:
@@ -451,27 +487,40 @@ def _run_child(
     """Run one child on `content` (a learner's step file, or a replay request) and read its export."""
     started = time.perf_counter()
     with runner.job() as job:
-        # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
-        (job / filename).write_bytes(content)
-        (job / filename).chmod(0o644)
-        try:
-            report = runner.run(step, job, filename, limits, timeout, kind)
-        except ZygoteLost as exc:
-            return Outcome(
-                step, "crashed", error={"message": str(exc)}, seconds=time.perf_counter() - started
-            )
-        seconds = time.perf_counter() - started
-        if report.get("timed_out"):
-            return Outcome(step, "timeout", error={"seconds": timeout}, seconds=seconds)
-        outcome = read_result(job, step)
-        if outcome is None:
-            code = report.get("exit_code")
-            error: dict[str, Any] = {"exit_code": code, "message": _last_line(job)}
-            if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
-                error["signal"] = signal.Signals(-code).name
-            return Outcome(step, "crashed", error=error, seconds=seconds)
-        outcome.seconds = seconds
+        outcome = _child_outcome(runner, job, step, filename, content, limits, timeout, kind)
+        outcome.seconds = time.perf_counter() - started
+        if kind == "step":
+            outcome.output = learner_output(job)
         return outcome
+
+
+def _child_outcome(
+    runner: Zygote | Spawner,
+    job: Path,
+    step: int,
+    filename: str,
+    content: bytes,
+    limits: Limits,
+    timeout: float,
+    kind: str,
+) -> Outcome:
+    # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
+    (job / filename).write_bytes(content)
+    (job / filename).chmod(0o644)
+    try:
+        report = runner.run(step, job, filename, limits, timeout, kind)
+    except ZygoteLost as exc:
+        return Outcome(step, "crashed", error={"message": str(exc)})
+    if report.get("timed_out"):
+        return Outcome(step, "timeout", error={"seconds": timeout})
+    outcome = read_result(job, step)
+    if outcome is None:
+        code = report.get("exit_code")
+        error: dict[str, Any] = {"exit_code": code, "message": _last_line(job)}
+        if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
+            error["signal"] = signal.Signals(-code).name
+        return Outcome(step, "crashed", error=error)
+    return outcome
 
 
 def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout: float) -> None:

@@ -206,6 +206,8 @@ def nbgrader_round(shell: Shell) -> dict[str, Any]:
 
     def step(name: str, command: str, cwd: str = course) -> dict[str, Any]:
         ran[name] = shell.run(command, cwd)
+        if ran[name]["status"] != 0:  # a recording of a failed command is no documentation
+            raise RuntimeError(f"{command!r} failed:\n" + "\n".join(ran[name]["output"][-40:]))
         return ran[name]
 
     step("init", f"keras-course course init ~/{COURSE}", "~")
@@ -232,7 +234,11 @@ def nbgrader_round(shell: Shell) -> dict[str, Any]:
     step("release_feedback", f"nbgrader release_feedback {ASSIGNMENT}")
     step("export", "nbgrader export")
     step("export_csv", "cat grades.csv")
-    ran["feedback_cell"] = feedback_cell(shell.path(course) / "feedback" / "junho" / ASSIGNMENT)
+    feedback = shell.path(course) / "feedback" / "junho" / ASSIGNMENT
+    if not (feedback / f"{ASSIGNMENT}.html").is_file():  # nbgrader says why only in its output
+        said = ran["autograde"]["output"][-30:] + ran["generate_feedback"]["output"][-30:]
+        raise RuntimeError("no feedback page for junho:\n" + "\n".join(said))
+    ran["feedback_cell"] = feedback_cell(feedback)
     ran["feedback_files"] = sorted(
         p.relative_to(shell.path(course)).as_posix() for p in (shell.path(course) / "feedback").rglob("*")
     )

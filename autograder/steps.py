@@ -45,9 +45,9 @@ STEPS: tuple[Step, ...] = (
         ("make_data",),
         {"ko": "데이터 구성", "en": "Prepare the data"},
         {
-            "ko": "np.array([1, 2, ..., 10])로 x를 만들고, y도 같은 값으로 만드세요. "
+            "ko": "x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])로 x를 만들고, y도 같은 값으로 만드세요. "
             "np.arange(1, 11)도 같은 배열입니다. 두 배열을 (x, y) 순서로 돌려주세요.",
-            "en": "Build x with np.array([1, 2, ..., 10]) and y with the same values "
+            "en": "Build x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) and y with the same values "
             "(np.arange(1, 11) gives the same array). Return them as (x, y).",
         },
         60,

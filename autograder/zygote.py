@@ -15,6 +15,7 @@ only imports. The zygote itself is single-threaded and never runs learner code.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -38,6 +39,7 @@ if PRELOAD_TENSORFLOW:
     harness.prepare_tensorflow()  # a setting only: still no TensorFlow op (nor thread pool) before fork
 
 _kill = os.kill  # captured before any learner code runs
+_streams = (sys.stdout, sys.stderr)  # in a runner they write to child.log: the learner's prints
 
 
 def _run_learner_step(request: dict, learner_file: harness.Path, workdir: harness.Path) -> None:
@@ -56,6 +58,9 @@ def _run_learner_step(request: dict, learner_file: harness.Path, workdir: harnes
         except OSError:
             pass
     out.write(workdir)
+    for stream in _streams:  # os._exit drops Python's buffers: what the learner printed must reach the log
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _child(request: dict) -> None:

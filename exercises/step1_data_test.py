@@ -14,8 +14,8 @@ from autograder.checks import Outcome, check, found, show, spec, text
     title=text("x와 y 두 개의 numpy 배열을 돌려줍니다", "returns two numpy arrays, x and y"),
     expected=text("`return x, y`: numpy 배열 두 개", "`return x, y`: two numpy arrays"),
     hint=text(
-        "리스트 [1, 2, ...] 대신 np.array([1, 2, ...])로 만들고 `return x, y`로 둘 다 돌려주세요",
-        "make them with np.array([1, 2, ...]) rather than a plain list, and return both: `return x, y`",
+        "파이썬 리스트를 np.array(...)로 감싸 numpy 배열로 만들고, x와 y를 쉼표로 이어 둘 다 돌려주세요",
+        "wrap each Python list in np.array(...) to get numpy arrays, and return both, separated by a comma",
     ),
 )
 def test_step1_arrays(step1: Outcome) -> None:
@@ -31,8 +31,8 @@ def test_step1_arrays(step1: Outcome) -> None:
     title=text("x와 y의 모양이 (10,)입니다", "x and y have shape (10,)"),
     expected=text("x.shape == y.shape == (10,)", "x.shape == y.shape == (10,)"),
     hint=text(
-        "1부터 10까지 10개의 값을 한 줄로 넣으세요: np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])",
-        "put the ten values 1 to 10 in one flat array: np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])",
+        "숫자 10개를 대괄호 한 쌍 안에 한 줄로 넣으세요: 대괄호가 겹치면 (10, 1) 같은 2차원이 됩니다",
+        "put the ten numbers in one pair of square brackets: nested brackets make a 2-D shape such as (10, 1)",
     ),
 )
 def test_step1_shape(step1: Outcome) -> None:

@@ -22,8 +22,8 @@ from autograder.checks import (
     title=text("keras Sequential 모델을 돌려줍니다", "returns a keras Sequential model"),
     expected=text("Sequential 모델 (`return model`)", "a Sequential model (`return model`)"),
     hint=text(
-        "model = Sequential()로 만들고 층을 추가한 뒤 `return model`을 잊지 마세요",
-        "create it with model = Sequential(), add the layers, and do not forget `return model`",
+        "Sequential 모델을 만들어 층을 추가한 뒤, 함수 끝에서 그 모델을 돌려주세요 (return)",
+        "create a Sequential model, add the layers, and return that model at the end of the function",
     ),
 )
 def test_step2_sequential(step2: Outcome) -> None:
@@ -37,8 +37,8 @@ def test_step2_sequential(step2: Outcome) -> None:
     title=text("입력은 숫자 1개입니다: (None, 1)", "the input is one number: (None, 1)"),
     expected=text("model.input_shape == (None, 1)", "model.input_shape == (None, 1)"),
     hint=text(
-        "맨 앞에 model.add(keras.Input(shape=(1,)))를 넣으세요 (Keras 2의 input_dim=1과 같은 뜻)",
-        "add model.add(keras.Input(shape=(1,))) first (the Keras 3 way of Keras 2's input_dim=1)",
+        "층보다 먼저 keras.Input으로 입력의 모양을 정하세요: 샘플마다 숫자 1개 (Keras 2의 input_dim=1 자리)",
+        "before the layers, give the input's shape with keras.Input: one number a sample (Keras 2's input_dim=1)",
     ),
 )
 def test_step2_input_shape(step2: Outcome) -> None:
@@ -71,8 +71,8 @@ def test_step2_dense_units(step2: Outcome) -> None:
     title=text("출력은 숫자 1개입니다: (None, 1)", "the output is one number: (None, 1)"),
     expected=text("model.output_shape == (None, 1)", "model.output_shape == (None, 1)"),
     hint=text(
-        "마지막 층은 Dense(1)이어야 합니다. 입력(keras.Input)도 정했는지 보세요",
-        "the last layer must be Dense(1); also check that the input (keras.Input) is defined",
+        "마지막 층은 노드가 1개인 Dense여야 합니다. 입력(keras.Input)도 정했는지 보세요",
+        "the last layer must be a Dense layer with 1 unit; also check that the input (keras.Input) is defined",
     ),
 )
 def test_step2_output_shape(step2: Outcome) -> None:

@@ -33,8 +33,8 @@ def test_step4_history(step4: Outcome) -> None:
     title=text("100 에포크 동안 훈련합니다", "trains for 100 epochs"),
     expected=text("epochs=100", "epochs=100"),
     hint=text(
-        "model.fit(x, y, epochs=100, batch_size=1)로 훈련하세요",
-        "train with model.fit(x, y, epochs=100, batch_size=1)",
+        "원문처럼 데이터를 100번 되풀이해(epochs) 한 번에 한 개씩(batch_size) 훈련하세요: fit의 두 인자입니다",
+        "train as the tutorial does: 100 passes over the data (epochs), one sample at a time (batch_size), both arguments of fit",
     ),
 )
 def test_step4_epochs(step4: Outcome) -> None:
@@ -54,8 +54,8 @@ def test_step4_epochs(step4: Outcome) -> None:
         "batch_size=1: 10 samples → 10 steps an epoch",
     ),
     hint=text(
-        "batch_size를 적지 않으면 기본값 32가 쓰여 에포크마다 1번만 갱신됩니다. batch_size=1을 넣으세요",
-        "without batch_size Keras uses 32, one update an epoch here; pass batch_size=1",
+        "batch_size를 적지 않으면 기본값 32가 쓰여 에포크마다 1번만 갱신됩니다. fit에 배치 크기 1을 주세요",
+        "without batch_size Keras uses 32, one update an epoch here; give fit a batch size of 1",
     ),
 )
 def test_step4_batch_size(step4: Outcome) -> None:

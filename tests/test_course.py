@@ -434,9 +434,9 @@ def test_a_learner_validates_before_submitting(
     fill_notebook(path, answers)  # step 4 left as the stub
     env = {**learner.env(), "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter")}
     done = run([str(learner.python), "-m", "nbgrader", "validate", path.name], cwd=tmp_path, env=env)
-    assert done.returncode == 0  # nbgrader validate exits 0 even when tests fail: read what it says
+    assert done.returncode == 0, done.stdout + done.stderr  # it exits 0 even when tests fail: read it
     step4 = [c.id for c in PUBLIC if c.step == 4]
-    assert f"VALIDATION FAILED ON {1 + len(step4)} CELL(S)!" in done.stdout
+    assert f"VALIDATION FAILED ON {1 + len(step4)} CELL(S)!" in done.stdout, done.stdout + done.stderr
     failed = [line.split('"')[1] for line in done.stdout.splitlines() if 'assert_check("' in line]
     assert failed == ["step1.arrays", *step4]
     assert (

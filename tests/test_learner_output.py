@@ -13,7 +13,7 @@ from autograder.checks import Verdict, all_checks, found
 from autograder.grade import Gradebook, GradeRun, StudentResult
 from autograder.grade_cli import summary_table
 from autograder.report import StepReport, render, summary
-from autograder.runner import Outcome
+from autograder.runner import Outcome, learner_output
 from autograder.steps import STEPS
 
 from answers import MUTANTS, Answer
@@ -106,7 +106,7 @@ ONE_MISTAKE = {
             {"build_model": "model = Sequential()\nmodel.add(keras.Input(shape=(1,)))\nmodel.add(Dense(5))"},
         ),
         "step2.sequential",
-        ("`return model`을 잊지", "do not forget `return model`"),
+        ("함수 끝에서 그 모델을 돌려주세요", "return that model at the end of the function"),
     ),
     "step2_indentation": (MUTANTS["step2_syntax_error"], "step2.sequential", ("들여쓰기", "indentation")),
     "step3_not_done": (None, "step3.returns_model", ("NotImplementedError", "NotImplementedError")),
@@ -125,3 +125,45 @@ def test_one_mistake_shows_one_cross_with_its_own_advice(grade_step, name):
             assert f"fix {culprit} first" in other.message("en") and f"먼저 {culprit}의" in other.message(
                 "ko"
             )
+
+
+PRINTS = """
+for n in range(12):
+    print("line", n)
+print("\\x1b[31mred\\x1b[0m [bold]not markup[/bold]")
+print("1/10 [=>   ]\\r5/10 [==>  ]\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b10/10 [=====]")
+x = np.arange(1, 11)
+return x, x.copy()
+"""
+
+
+def _shown(report: StepReport, lang: str, **options: bool) -> str:
+    buffer = io.StringIO()
+    render([report], lang, Console(file=buffer, width=100, color_system=None), **options)
+    return buffer.getvalue()
+
+
+def test_the_learners_prints_are_shown_folded_under_the_step(grade_step):
+    report = grade_step(Answer(1, {"make_data": PRINTS}))
+    assert report.passed
+    assert report.outcome.output.splitlines()[-2:] == ["red [bold]not markup[/bold]", "10/10 [=====]"]
+    folded = _shown(report, "en")
+    assert "What your code printed (last 5 of 14 lines; all of them: --output)" in folded
+    assert "│ 10/10 [=====]" in folded and "│ line 8" not in folded and "\x1b" not in folded
+    assert "red [bold]not markup[/bold]" in folded  # printed as written, never read as markup
+    everything = _shown(report, "ko", output=True)
+    assert "여러분의 코드가 출력한 것 (14줄)" in everything and "│ line 0" in everything
+
+
+def test_a_learners_error_text_is_never_read_as_markup(grade_step):
+    report = grade_step(Answer(1, {"make_data": 'raise ValueError("[/bold] boom [red]x")'}))
+    assert "[/bold] boom [red]x" in _shown(report, "en")  # rich would raise MarkupError on "[/bold]"
+
+
+def test_what_a_child_printed_is_bounded_and_never_read_through_a_symlink(tmp_path: Path):
+    (tmp_path / "child.log").write_text("".join(f"{n} \x07bell\n" for n in range(1000)))
+    output = learner_output(tmp_path).splitlines()
+    assert len(output) == 400 and output[-1] == "999 \\u0007bell"
+    (tmp_path / "child.log").unlink()
+    (tmp_path / "child.log").symlink_to("/etc/passwd")
+    assert learner_output(tmp_path) == ""

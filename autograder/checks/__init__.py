@@ -319,6 +319,8 @@ def judge(chk: Check, outcome: Outcome) -> Verdict:
         for earlier in chk.after:
             cause = _by_id().get(earlier)
             if cause is not None and not (prior := judge(cause, outcome)).passed:
+                if prior.skipped:  # point at the first ✗ itself, not at another pointer
+                    return Verdict(chk, False, prior.found, prior.hint, skipped=True)
                 return _skipped(chk, earlier, prior.found)
     return verdict
 

@@ -21,8 +21,8 @@ from autograder.checks import (
     title=text("층마다 파라미터가 10, 18, 4개입니다", "the layers have 10, 18 and 4 parameters"),
     expected=text("1×5+5 = 10, 5×3+3 = 18, 3×1+1 = 4", "1×5+5 = 10, 5×3+3 = 18, 3×1+1 = 4"),
     hint=text(
-        "층의 순서를 확인하세요: Dense(3) → Dense(5)도 합계는 32개지만 층마다의 수는 다릅니다",
-        "check the order of the layers: Dense(3) → Dense(5) also totals 32, layer by layer it does not",
+        "층의 순서를 확인하세요: 노드 3개 층이 5개 층보다 먼저 와도 합계는 32개지만, 층마다의 수는 다릅니다",
+        "check the order of the layers: 3 units before 5 also totals 32, but layer by layer it does not",
     ),
 )
 def test_step2_layer_params(step2: Outcome) -> None:

@@ -11,8 +11,8 @@ from autograder.checks import Outcome, check, found, normalized, spec, text
     title=text("지표(metrics)에 mse가 있습니다", "mse is among the metrics"),
     expected=text("metrics=['mse']", "metrics=['mse']"),
     hint=text(
-        "model.compile(..., metrics=['mse'])처럼 리스트로 mse를 넣으세요",
-        "add metrics=['mse'] (a list) to compile",
+        "compile의 metrics에는 지표 이름을 담은 리스트를 주세요: 손실과 같은 평균 제곱 오차 하나",
+        "give compile's metrics a list of metric names: just mean squared error, the same as the loss",
     ),
 )
 def test_step3_metrics(step3: Outcome) -> None:

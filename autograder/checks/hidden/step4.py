@@ -27,8 +27,8 @@ from autograder.checks import (
         "fit 한 번: 100 에포크 × 10 스텝 = 1000번 갱신", "one fit: 100 epochs × 10 steps = 1000 updates"
     ),
     hint=text(
-        "model.fit(x, y, epochs=100, batch_size=1)을 한 번만 호출하세요",
-        "call model.fit(x, y, epochs=100, batch_size=1) exactly once",
+        "fit은 한 번만 부르세요: 다시 부르면 이어서 더 훈련합니다",
+        "call fit exactly once: a second call goes on training",
     ),
 )
 def test_step4_optimizer_steps(step4: Outcome) -> None:

@@ -11,8 +11,8 @@ from autograder.checks import Outcome, check, found, normalized, spec, text
     title=text("받은 모델을 컴파일해서 돌려줍니다", "compiles the model it receives and returns it"),
     expected=text("컴파일된 같은 model (`return model`)", "the same model, compiled (`return model`)"),
     hint=text(
-        "새 모델을 만들지 말고 받은 model에 model.compile(...)을 호출한 뒤 `return model` 하세요",
-        "do not build a new model: call model.compile(...) on the model you get, then `return model`",
+        "새 모델을 만들지 말고, 받은 model을 컴파일한 뒤 그 model을 돌려주세요",
+        "do not build a new model: compile the model you receive, then return that model",
     ),
 )
 def test_step3_returns_model(step3: Outcome) -> None:
@@ -28,8 +28,8 @@ def test_step3_returns_model(step3: Outcome) -> None:
     title=text("손실 함수는 평균제곱오차(mse)입니다", "the loss is mean squared error (mse)"),
     expected=text("loss='mse'", "loss='mse'"),
     hint=text(
-        "model.compile(loss='mse', ...)처럼 손실 함수를 'mse'로 주세요",
-        "pass the loss as 'mse': model.compile(loss='mse', ...)",
+        "compile의 loss 인자에 평균 제곱 오차(mean squared error)의 약자를 문자열로 주세요",
+        "give compile's loss argument the short name of mean squared error, as a string",
     ),
 )
 def test_step3_loss(step3: Outcome) -> None:
@@ -43,8 +43,8 @@ def test_step3_loss(step3: Outcome) -> None:
     title=text("옵티마이저는 Adam입니다", "the optimizer is Adam"),
     expected=text("optimizer='adam'", "optimizer='adam'"),
     hint=text(
-        "optimizer='adam'으로 주세요. 'sgd'는 이 데이터에서 손실이 nan으로 발산하기 쉽습니다",
-        "use optimizer='adam'; 'sgd' tends to diverge to nan on this unscaled data",
+        "원문처럼 Adam 옵티마이저를 이름(문자열)으로 주세요. 'sgd'는 이 데이터에서 손실이 nan으로 발산하기 쉽습니다",
+        "give the Adam optimizer by its name (a string), as the tutorial does; 'sgd' tends to diverge to nan on this unscaled data",
     ),
 )
 def test_step3_optimizer(step3: Outcome) -> None:

@@ -13,8 +13,8 @@ from autograder.checks import Outcome, check, found, is_real_number, spec, text
     ),
     expected=text("(loss, mse): float 두 개", "(loss, mse): two floats"),
     hint=text(
-        "loss, mse = model.evaluate(x, y, batch_size=1) 후 `return float(loss), float(mse)`",
-        "loss, mse = model.evaluate(x, y, batch_size=1), then `return float(loss), float(mse)`",
+        "evaluate가 돌려주는 두 값(손실, 지표)을 두 변수로 나누어 받고, 각각 float로 바꿔 둘 다 돌려주세요",
+        "unpack the two values evaluate returns (loss, metric) into two variables and return both, each as a float",
     ),
 )
 def test_step5_evaluate_pair(step5: Outcome) -> None:
@@ -33,8 +33,8 @@ def test_step5_evaluate_pair(step5: Outcome) -> None:
         "입력 [11, 12, 13]에 대해 모양 (3, 1)인 배열", "for input [11, 12, 13], an array of shape (3, 1)"
     ),
     hint=text(
-        "model.predict(x_new.reshape(-1, 1))의 결과를 바꾸지 말고 그대로 돌려주세요",
-        "return what model.predict(x_new.reshape(-1, 1)) gives, unchanged",
+        "x_new를 (샘플 수, 1) 모양으로 바꿔 model.predict에 주고, 그 결과를 바꾸지 말고 돌려주세요",
+        "reshape x_new to (samples, 1), give it to model.predict, and return what it gives, unchanged",
     ),
 )
 def test_step5_predict_shape(step5: Outcome) -> None:
