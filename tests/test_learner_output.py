@@ -108,6 +108,11 @@ ONE_MISTAKE = {
         "step2.sequential",
         ("함수 끝에서 그 모델을 돌려주세요", "return that model at the end of the function"),
     ),
+    "step1_numbers_chain": (
+        Answer(1, {"make_data": "return 1, 2"}),
+        "step1.arrays",
+        ("(int, int)", "(int, int)"),
+    ),
     "step2_indentation": (MUTANTS["step2_syntax_error"], "step2.sequential", ("들여쓰기", "indentation")),
     "step3_not_done": (None, "step3.returns_model", ("NotImplementedError", "NotImplementedError")),
 }
@@ -122,9 +127,10 @@ def test_one_mistake_shows_one_cross_with_its_own_advice(grade_step, name):
     assert korean in crosses[0].message("ko") and english in crosses[0].message("en")
     for other in report.verdicts:
         if other.skipped:
-            assert f"fix {culprit} first" in other.message("en") and f"먼저 {culprit}의" in other.message(
-                "ko"
+            assert other.found["en"].startswith(f"fix {culprit} first (") and other.found["ko"].startswith(
+                f"먼저 {culprit}의"
             )
+            assert other.found["en"].count(" first (") == 1  # points at the first ✗, not at a pointer
 
 
 PRINTS = """
