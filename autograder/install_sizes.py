@@ -68,11 +68,13 @@ def measure(venv: Path, scratch: Path) -> dict[str, Any]:
     requirements = installed(venv / "bin" / "python")
     files = wheels(requirements, scratch)
     tensorflow = {name: size for name, size in files.items() if name.startswith("tensorflow")}
+    (site_packages,) = venv.glob("lib/python*/site-packages")
     return {
         "packages": len(requirements),
         "download_bytes": sum(files.values()),
         "installed_bytes": disk_usage(venv),
         "tensorflow_wheel": tensorflow,
+        "tensorflow_installed_bytes": disk_usage(site_packages / "tensorflow"),
     }
 
 
@@ -82,7 +84,8 @@ def pythons_with_wheels(distribution: str, version: str) -> list[str]:
     for minor in range(8, 16):
         command = [sys.executable, "-m", "pip", "index", "versions", distribution, "--only-binary", ":all:"]
         done = subprocess.run([*command, "--python-version", f"3.{minor}"], capture_output=True, text=True)
-        if re.search(rf"\b{re.escape(version)}\b", done.stdout):
+        available = re.search(r"^Available versions: (.*)$", done.stdout, re.M)  # not "INSTALLED: ..."
+        if available and version in available[1].split(", "):
             found.append(f"3.{minor}")
     return found
 

@@ -757,12 +757,10 @@ def rank_trap_rows(trap: dict[str, Any]) -> str:
 def experiments_page() -> str:
     data = _load(EXPERIMENTS_JSON)
     trap = data["rank_trap"]
-    error = next(c for c in trap["calls"] if c["raised"])
     expands = trap["expands"]
     parts = [
         section("convergence-rows", convergence_rows(data["convergence"])),
         section("rank-trap-rows", rank_trap_rows(trap)),
-        section("rank-trap-error", fence([f"{error['raised']}: …", "", error["message"]], "text")),
         section(
             "expands",
             fence(
@@ -825,10 +823,81 @@ def log_fence(lines: list[str], lang: str) -> str:
     return fence(lines, "text", wrap=True) if lines else f"*{WORDS[lang]['nothing']}*"
 
 
+SIZE_WORDS = {
+    "ko": {
+        "what": "설치",
+        "packages": "패키지 수",
+        "download": "내려받는 크기",
+        "installed": "설치된 크기 (`.venv`)",
+        "learner": "학습자용 묶음: `pip install .`",
+        "repository": "강좌 저장소: `make serve` (사이트와 테스트 도구까지)",
+        "wheel": "그중 `{name}` 하나",
+        "or_newer": "{version} 이상",
+        "measured": "측정: {platform}, 파이썬 {python}, {tensorflow}, Keras {keras} (`python -m autograder.install_sizes`).",
+        "not_measured": "아직 재지 않았습니다: `python -m autograder.install_sizes`를 돌리면 이 자리에 나옵니다.",
+        "pythons": "이 강좌는 파이썬 **{requires}**이 필요하고, 설치되는 `{tensorflow}`에는 파이썬 **{pythons}**용 "
+        "설치 파일(wheel)만 있습니다. 그러니 이 가운데 하나여야 합니다.",
+    },
+    "en": {
+        "what": "install",
+        "packages": "packages",
+        "download": "download",
+        "installed": "installed (`.venv`)",
+        "learner": "learners' bundle: `pip install .`",
+        "repository": "course repository: `make serve` (site and test tools included)",
+        "wheel": "of which `{name}` alone",
+        "or_newer": "{version} or newer",
+        "measured": "Measured on {platform}, Python {python}, {tensorflow}, Keras {keras} "
+        "(`python -m autograder.install_sizes`).",
+        "not_measured": "Not measured yet: `python -m autograder.install_sizes` puts the sizes here.",
+        "pythons": "This course needs Python **{requires}**, and the `{tensorflow}` it installs has installation "
+        "files (wheels) for Python **{pythons}** only, so yours must be one of those.",
+    },
+}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+def sizes_table(lang: str) -> str:
+    """What installing costs, as measured by autograder/install_sizes.py (docs/_snippets/install_sizes.json)."""
+    w = SIZE_WORDS[lang]
+    if not INSTALL_SIZES.exists():
+        return w["not_measured"]
+    sizes = json.loads(INSTALL_SIZES.read_text(encoding="utf-8"))
+    rows = []
+    for name in ("learner", "repository"):
+        measured = sizes[name]
+        cells = [str(measured["packages"]), _megabytes(measured["download_bytes"])]
+        rows.append([w[name], *cells, _megabytes(measured["installed_bytes"])])
+    learner = sizes["learner"]
+    (wheel,) = learner["tensorflow_wheel"].values()
+    tensorflow = _megabytes(learner["tensorflow_installed_bytes"])
+    rows.append([w["wheel"].format(name=sizes["tensorflow"]), "1", _megabytes(wheel), tensorflow])
+    table_ = table([w["what"], w["packages"], w["download"], w["installed"]], rows)
+    return table_ + "\n\n" + w["measured"].format(**sizes)
+
+
+def python_versions(lang: str) -> str:
+    w = SIZE_WORDS[lang]
+    if not INSTALL_SIZES.exists():
+        return w["not_measured"]
+    sizes = json.loads(INSTALL_SIZES.read_text(encoding="utf-8"))
+    pythons = sizes["tensorflow_pythons"]
+    shown = f"{pythons[0]}–{pythons[-1]}" if len(pythons) > 1 else ", ".join(pythons)
+    requires = sizes["requires_python"]
+    if requires.startswith(">=") and "," not in requires:
+        requires = w["or_newer"].format(version=requires[2:])
+    return w["pythons"].format(requires=requires, tensorflow=sizes["tensorflow"], pythons=shown)
+
+
 def setup_page(lang: str) -> str:
     reference, learner = _load(REFERENCE_JSON), _load(LEARNER_JSON)
     logs = reference["tensorflow_log"]
     return document(
+        section("sizes", sizes_table(lang)),
+        section("python-versions", python_versions(lang)),
         section("files", files_table(lang)),
         section("stub", fence(learner["stub"]["1"]["text"][lang], "text", command("check --step 1", lang))),
         section("all-pass", fence(learner["solution"]["all"][lang][-1:], "text", command("check", lang))),
