@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 GENERATED = DOCS / "_snippets" / "generated"
 REFERENCE_JSON = GENERATED / "reference.json"
+EXPERIMENTS_JSON = GENERATED / "experiments.json"
+GLOSSARY = DOCS / "_snippets" / "glossary.yml"
+INSTALL_SIZES = DOCS / "_snippets" / "install_sizes.json"
 LEARNER_JSON = GENERATED / "learner.json"
 INSTRUCTOR_JSON = GENERATED / "instructor.json"
 CALIBRATION_JSON = ROOT / "autograder" / "calibration.json"
@@ -88,6 +91,12 @@ REFERENCE_SOURCES = [
     HERE / "reference.py",
     HERE / "site_capture.py",
     DOCS / "_snippets" / "keras2_tutorial.py",
+]
+EXPERIMENT_SOURCES = [
+    HERE / "spec.py",
+    HERE / "reference.py",
+    HERE / "site_capture.py",
+    HERE / "site_experiments.py",
 ]
 CHECK_SOURCES = sorted((HERE / "checks").rglob("*.py"))
 LEARNER_SOURCES = [
@@ -165,6 +174,20 @@ def instructor_target() -> Stamped:
         stamp,
         lambda: _capture_file(
             site_instructor.recording(), stamp, "the instructor guide's nbgrader and grade runs"
+        ),
+        json_stamp,
+    )
+
+
+def experiments_target() -> Stamped:
+    from autograder import site_experiments
+
+    sources = EXPERIMENT_SOURCES + site_experiments.try_files() + _solution_files()
+    stamp = fingerprint(sources, f"seed={spec.GRADER_SEED}")
+    return Stamped(
+        stamp,
+        lambda: _capture_file(
+            site_experiments.experiments_in_child(spec.GRADER_SEED), stamp, "seeded experiments"
         ),
         json_stamp,
     )
@@ -326,14 +349,16 @@ WORDS: dict[str, dict[str, str]] = {
         "값입니다: 가중치마다 두 개씩(momentum, velocity) {per_weight}개와 {scalars} {n_scalars}개.",
         "history_params": "`history.params`에는 `{params}`가 기록됩니다: 에포크 {epochs}번, 에포크마다 {steps}번 갱신.",
         "start_end": "훈련 전 손실(MSE)은 **{start:.4g}**, 100번째 에포크의 손실은 **{end:.3g}**입니다 "
-        "(씨앗 {seed}).",
-        "typical": "씨앗(seed) {seeds}개로 같은 레시피를 돌려 보면 마지막 손실의 중앙값은 {median:g}, "
-        "90%가 {p90:g} 아래, 가장 나쁜 경우가 {max:g}였습니다 (`autograder/calibration.json`). "
+        "(시드 {seed}).",
+        "typical": "시드(seed) {seeds}개로 같은 레시피를 돌려 보면 마지막 손실의 중앙값은 {median:g}이고, "
+        "90%가 {p90:g} 아래, 가장 나쁜 경우의 손실은 {max:g}입니다 (`autograder/calibration.json`). "
         "여러분의 숫자는 가중치의 무작위 시작값에 따라 이와 비슷하게 흩어집니다.",
         "untypical": "여러분의 숫자는 가중치의 무작위 시작값에 따라 달라집니다.",
         "evaluate": "`evaluate_model`은 `(loss, mse) = ({loss:.3g}, {mse:.3g})`를 돌려주었고, "
         "`model.metrics_names`는 `{names}`입니다.",
         "prediction": "[11, 12, 13]에 대한 예측: {values}",
+        "line": "이 실행에서 기계가 찾은 직선: **y = {W:.4f}·x + {B:.4f}** (W = {W:.4f}, B = {B:.4f}). "
+        "정답인 y = x (W = 1, B = 0)에 아직 다 가지 못했습니다.",
         "input": "입력",
         "output": "출력",
         "network_params": "파라미터 {n}개",
@@ -344,12 +369,12 @@ WORDS: dict[str, dict[str, str]] = {
         "checks_cell": "공개 {public}개 + 숨김 {hidden}개 ({points}점)",
         "not_calibrated": "아직 보정(calibration)하지 않았습니다: `python -m autograder.calibrate`를 돌리면 "
         "`autograder/calibration.json`이 생기고 이 자리에 결과가 나옵니다. 지금 임계값은 "
-        "MSE < {threshold:g}, 채점 씨앗은 {seed}입니다.",
-        "threshold": "**임계값: 훈련된 가중치로 다시 계산한 MSE < {threshold:g}** · 채점 씨앗(seed) "
-        "**{seed}** · 씨앗 {seeds}개로 측정 ({measured}).",
-        "at_seed": "채점 씨앗 {seed}에서",
+        "MSE < {threshold:g}, 채점 시드는 {seed}입니다.",
+        "threshold": "**임계값: 훈련된 가중치로 다시 계산한 MSE < {threshold:g}** · 채점 시드(seed) "
+        "**{seed}** · 시드 {seeds}개로 측정 ({measured}).",
+        "at_seed": "채점 시드 {seed}에서",
         "variant": "변형",
-        "loss_at_seed": "채점 씨앗에서의 손실",
+        "loss_at_seed": "채점 시드에서의 손실",
         "median": "중앙값",
         "pass_rate": "통과율",
         "margins": "여유: 정답 레시피의 손실은 임계값보다 **{ref:g}배** 작고, 훈련하지 않은 모델의 손실은 "
@@ -394,6 +419,8 @@ WORDS: dict[str, dict[str, str]] = {
         "evaluate": "`evaluate_model` returned `(loss, mse) = ({loss:.3g}, {mse:.3g})`, and `model.metrics_names` is "
         "`{names}`.",
         "prediction": "Predictions for [11, 12, 13]: {values}",
+        "line": "The line the machine found in this run: **y = {W:.4f}·x + {B:.4f}** (W = {W:.4f}, B = {B:.4f}), "
+        "not yet all the way to the answer y = x (W = 1, B = 0).",
         "input": "input",
         "output": "output",
         "network_params": "{n} parameters",
@@ -629,7 +656,10 @@ def step_extras(step: int, lang: str, reference: dict[str, Any]) -> list[str]:
     if step == 5:
         values = ", ".join(f"{v:.4g}" for v in training["prediction"])
         evaluate = w["evaluate"].format(names=training["metrics_names"], **training["evaluate"])
-        extras.append(section("facts", f"{evaluate}\n\n{w['prediction'].format(values=values)}"))
+        from autograder.site_experiments import learned_line
+
+        line = w["line"].format(**learned_line(training["weights"]))
+        extras.append(section("facts", f"{evaluate}\n\n{w['prediction'].format(values=values)}\n\n{line}"))
         keras2 = reference["keras2"]
         error = keras2["then_predict_2d"]  # as Python prints it: type, first line, blank, the reason
         trap = [f"{error['raised']}: {error['lines'][0]}", "", error["lines"][1]]
@@ -688,6 +718,90 @@ def step_page(step: int, lang: str) -> str:
     )
 
 
+# --- seeded experiments (autograder/site_experiments.py): rows and outputs, the same in both languages --
+
+
+def convergence_rows(rows: list[dict[str, Any]]) -> str:
+    """Rows of step 5's table (the page writes its header): epochs, W, B, loss, the three predictions."""
+    lines = []
+    for row in rows:
+        predictions = " | ".join(f"{v:.3f}" for v in row["prediction"])
+        lines.append(
+            f"| {row['epochs']} | {row['W']:.4f} | {row['B']:.4f} | {row['loss']:.3g} | {predictions} |"
+        )
+    return "\n".join(lines)
+
+
+def rank_trap_rows(trap: dict[str, Any]) -> str:
+    """Rows of step 5's table: the method called first, then each method with inputs of the other rank.
+    A cell shows ✓ (worked) or ✗ and the error, once when both orders (1-D first, 2-D first) agree."""
+    from autograder.site_experiments import METHODS
+
+    def outcome(call: dict[str, Any]) -> str:
+        return "✓" if call["raised"] is None else f"✗ `{call['raised']}`"
+
+    lines = []
+    for first in METHODS:
+        cells = []
+        for second in METHODS:
+            calls = [c for c in trap["calls"] if c["first"] == first and c["second"] == second]
+            shown = {outcome(c) for c in calls}
+            if len(shown) == 1:
+                cells.append(shown.pop())
+            else:
+                cells.append("<br>".join(f"{' → '.join(c['order'])}: {outcome(c)}" for c in calls))
+        lines.append(f"| `{first}` | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def experiments_page() -> str:
+    data = _load(EXPERIMENTS_JSON)
+    trap = data["rank_trap"]
+    expands = trap["expands"]
+    parts = [
+        section("convergence-rows", convergence_rows(data["convergence"])),
+        section("rank-trap-rows", rank_trap_rows(trap)),
+        section(
+            "expands",
+            fence(
+                expands["lines"],
+                "python",
+                f"{expands['file']}:{expands['line']} (Keras {data['versions']['keras']})",
+            ),
+        ),
+    ]
+    for name, lines in data["try"].items():
+        parts.append(section(name, fence(lines, "text", f".venv/bin/python exercises/{name}.py")))
+    return document(*parts)
+
+
+# --- the glossary (docs/_snippets/glossary.yml) ---------------------------------------------------------
+
+
+def glossary_terms() -> list[dict[str, Any]]:
+    import yaml
+
+    return yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+
+
+def glossary_rows(lang: str) -> str:
+    """One row a term (the page writes the header): the word, the other language's, other names, meaning."""
+    other = "en" if lang == "ko" else "ko"
+    step_word = {"ko": "{n}단계", "en": "step {n}"}[lang]
+    lines = []
+    for term in glossary_terms():
+        word = f"**{term[lang]}**" + (f" (`{term['code']}`)" if term.get("code") else "")
+        also = ", ".join(term.get(f"also_{lang}", []))
+        where = f"[{step_word.format(n=term['step'])}](step{term['step']}.md)"
+        meaning = term[f"{lang}_means"]
+        lines.append(f"| {word} | {term[other]} | {also} | {meaning} | {where} |")
+    return "\n".join(lines)
+
+
+def glossary_page(lang: str) -> str:
+    return document(section("terms", glossary_rows(lang)))
+
+
 def home_page(lang: str) -> str:
     return document(section("network", network(lang)), section("steps", steps_table(lang)))
 
@@ -709,10 +823,81 @@ def log_fence(lines: list[str], lang: str) -> str:
     return fence(lines, "text", wrap=True) if lines else f"*{WORDS[lang]['nothing']}*"
 
 
+SIZE_WORDS = {
+    "ko": {
+        "what": "설치",
+        "packages": "패키지 수",
+        "download": "내려받는 크기",
+        "installed": "설치된 크기 (`.venv`)",
+        "learner": "학습자용 묶음: `pip install .`",
+        "repository": "강좌 저장소: `make serve` (사이트와 테스트 도구까지)",
+        "wheel": "그중 `{name}` 하나",
+        "or_newer": "{version} 이상",
+        "measured": "측정: {platform}, 파이썬 {python}, {tensorflow}, Keras {keras} (`python -m autograder.install_sizes`).",
+        "not_measured": "아직 재지 않았습니다: `python -m autograder.install_sizes`를 돌리면 이 자리에 나옵니다.",
+        "pythons": "이 강좌는 파이썬 **{requires}**이 필요하고, 설치되는 `{tensorflow}`에는 파이썬 **{pythons}**용 "
+        "설치 파일(wheel)만 있습니다. 그러니 이 가운데 하나여야 합니다.",
+    },
+    "en": {
+        "what": "install",
+        "packages": "packages",
+        "download": "download",
+        "installed": "installed (`.venv`)",
+        "learner": "learners' bundle: `pip install .`",
+        "repository": "course repository: `make serve` (site and test tools included)",
+        "wheel": "of which `{name}` alone",
+        "or_newer": "{version} or newer",
+        "measured": "Measured on {platform}, Python {python}, {tensorflow}, Keras {keras} "
+        "(`python -m autograder.install_sizes`).",
+        "not_measured": "Not measured yet: `python -m autograder.install_sizes` puts the sizes here.",
+        "pythons": "This course needs Python **{requires}**, and the `{tensorflow}` it installs has installation "
+        "files (wheels) for Python **{pythons}** only, so yours must be one of those.",
+    },
+}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+def sizes_table(lang: str) -> str:
+    """What installing costs, as measured by autograder/install_sizes.py (docs/_snippets/install_sizes.json)."""
+    w = SIZE_WORDS[lang]
+    if not INSTALL_SIZES.exists():
+        return w["not_measured"]
+    sizes = json.loads(INSTALL_SIZES.read_text(encoding="utf-8"))
+    rows = []
+    for name in ("learner", "repository"):
+        measured = sizes[name]
+        cells = [str(measured["packages"]), _megabytes(measured["download_bytes"])]
+        rows.append([w[name], *cells, _megabytes(measured["installed_bytes"])])
+    learner = sizes["learner"]
+    (wheel,) = learner["tensorflow_wheel"].values()
+    tensorflow = _megabytes(learner["tensorflow_installed_bytes"])
+    rows.append([w["wheel"].format(name=sizes["tensorflow"]), "1", _megabytes(wheel), tensorflow])
+    table_ = table([w["what"], w["packages"], w["download"], w["installed"]], rows)
+    return table_ + "\n\n" + w["measured"].format(**sizes)
+
+
+def python_versions(lang: str) -> str:
+    w = SIZE_WORDS[lang]
+    if not INSTALL_SIZES.exists():
+        return w["not_measured"]
+    sizes = json.loads(INSTALL_SIZES.read_text(encoding="utf-8"))
+    pythons = sizes["tensorflow_pythons"]
+    shown = f"{pythons[0]}–{pythons[-1]}" if len(pythons) > 1 else ", ".join(pythons)
+    requires = sizes["requires_python"]
+    if requires.startswith(">=") and "," not in requires:
+        requires = w["or_newer"].format(version=requires[2:])
+    return w["pythons"].format(requires=requires, tensorflow=sizes["tensorflow"], pythons=shown)
+
+
 def setup_page(lang: str) -> str:
     reference, learner = _load(REFERENCE_JSON), _load(LEARNER_JSON)
     logs = reference["tensorflow_log"]
     return document(
+        section("sizes", sizes_table(lang)),
+        section("python-versions", python_versions(lang)),
         section("files", files_table(lang)),
         section("stub", fence(learner["stub"]["1"]["text"][lang], "text", command("check --step 1", lang))),
         section("all-pass", fence(learner["solution"]["all"][lang][-1:], "text", command("check", lang))),
@@ -1033,6 +1218,7 @@ PAGES: dict[str, Callable[[str], str]] = {
     "setup": setup_page,
     **{f"step{step.number}": (lambda lang, n=step.number: step_page(n, lang)) for step in STEPS},
     "instructor": instructor_page,
+    "glossary": glossary_page,
 }
 
 
@@ -1042,7 +1228,9 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
         REFERENCE_JSON: reference_target,
         LEARNER_JSON: learner_target,
         INSTRUCTOR_JSON: instructor_target,
+        EXPERIMENTS_JSON: experiments_target,
         GENERATED / "code.md": code_page,
+        GENERATED / "experiments.md": experiments_page,
     }
     for lang in LANGUAGES:
         for name in PAGES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -179,3 +180,273 @@ def test_build_remakes_a_stamped_file_only_when_its_fingerprint_changes(tmp_path
     assert _stamped(path, stamped("a"), check=True) and _stamped(path, stamped("a"), check=False)
     assert made == ["a"]  # fresh: not made again
     assert _stamped(path, stamped("b"), check=True) is False and made == ["a"]
+
+
+# --- the seeded experiments (autograder/site_experiments.py) behind step 5's explanation and "Try more" ---
+
+
+def _experiments() -> dict:
+    return _load(site_pages.EXPERIMENTS_JSON)
+
+
+def _number(line: str) -> float:
+    """The number after the last colon of a printed line ("loss: 0.12" -> 0.12)."""
+    return float(line.rsplit(":", 1)[1])
+
+
+def _line(text: str) -> tuple[float, float]:
+    """W and B from a printed "W = 0.8901, B = 0.7564"."""
+    found = re.fullmatch(r"W = (-?[\d.]+), B = (-?[\d.]+)", text)
+    assert found, text
+    return float(found[1]), float(found[2])
+
+
+def test_convergence_table_starts_at_the_course_run_and_reaches_y_equals_x() -> None:
+    """Step 5 says the predictions miss 11, 12, 13 because 100 epochs have not converged: the first row
+    is the course's own run (the figures' weights), and the same run carried on reaches W = 1, B = 0."""
+    from autograder.site_experiments import learned_line
+
+    rows = _experiments()["convergence"]
+    training = _load(site_pages.REFERENCE_JSON)["training"]
+    assert [row["epochs"] for row in rows] == [100, 300, 600]
+    first, last = rows[0], rows[-1]
+    course = learned_line(training["weights"])
+    assert first["W"] == pytest.approx(course["W"], abs=1e-4) and first["B"] == pytest.approx(
+        course["B"], abs=1e-4
+    )
+    assert first["prediction"] == pytest.approx(training["prediction"], rel=1e-4)
+    assert first["loss"] == pytest.approx(training["evaluate"]["loss"], rel=1e-3)
+    assert abs(first["W"] - 1) > 0.05 and first["B"] > 0.1  # not there yet: what the page explains
+    assert abs(last["W"] - 1) < 0.02 and abs(last["B"]) < 0.02 and last["loss"] < 1e-6
+    assert last["prediction"] == pytest.approx([11, 12, 13], abs=0.02)
+    losses = [row["loss"] for row in rows]
+    assert losses == sorted(losses, reverse=True)
+    assert all(abs(a["W"] - 1) > abs(b["W"] - 1) for a, b in zip(rows, rows[1:]))
+
+
+def test_convergence_rows_on_the_page_are_the_recorded_numbers() -> None:
+    rows = _experiments()["convergence"]
+    shown = site_pages.convergence_rows(rows).splitlines()
+    assert len(shown) == len(rows)
+    for line, row in zip(shown, rows):
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert int(cells[0]) == row["epochs"]
+        assert float(cells[1]) == pytest.approx(row["W"], abs=5e-5)
+        assert float(cells[2]) == pytest.approx(row["B"], abs=5e-5)
+        assert float(cells[3]) == pytest.approx(row["loss"], rel=5e-3)
+        assert [float(c) for c in cells[4:]] == pytest.approx(row["prediction"], abs=5e-4)
+
+
+def test_try_more_outputs_say_what_the_pages_say() -> None:
+    """Each "Try more" box shows the recorded output of its file; the prose around it states facts that
+    these outputs must keep showing."""
+    import numpy as np
+
+    from autograder import spec
+
+    data = _experiments()
+    tried = data["try"]
+    training = _load(site_pages.REFERENCE_JSON)["training"]
+    rows = {row["epochs"]: row for row in data["convergence"]}
+    assert set(tried) == {p.stem for p in (ROOT / "docs" / "_snippets" / "try").glob("*.py")}
+    # Step 1: y = 2x + 1, and the two-dimensional shape of step 5.
+    assert tried["try1_line"] == [str(2 * np.arange(1, 11) + 1), "(10, 1)"]
+    # Step 2: Keras counts what the self-check answer computes by hand (the pages state 57).
+    wider = sum(spec.layer_param_counts(units=(10, 3, 1)))
+    assert tried["try2_wider"] == [str(wider)] and wider == 57
+    for lang in ("ko", "en"):
+        assert f"**{wider}**" in (ROOT / "docs" / lang / "step2.md").read_text(encoding="utf-8")
+    # Step 3: a ten times bigger learning rate converges in 100 epochs; sgd gives nan from the first epoch.
+    assert _number(tried["try3_learning_rate"][0]) < 1e-3 < training["loss_curve"][-1]
+    source = (ROOT / "docs" / "_snippets" / "try" / "try3_learning_rate.py").read_text(encoding="utf-8")
+    assert f"default: {data['adam_learning_rate']:g}" in source
+    assert "learning_rate=0.01" in source and data["adam_learning_rate"] == pytest.approx(0.001)
+    assert tried["try3_sgd"] == ["loss: [nan, nan, nan]"]
+    # Step 4: batch_size=2 makes 5 updates an epoch and ends higher; 300 epochs end far lower.
+    params, loss = tried["try4_batch_size"]
+    assert "'steps': 5" in params and "'epochs': 100" in params
+    assert _number(loss) > training["loss_curve"][-1]
+    assert _number(tried["try4_epochs"][0]) < training["loss_curve"][-1] / 100
+    # Step 5: the learned line is the table's first row; the test data's loss is above the training data's.
+    line, train, test = tried["try5_learned"]
+    assert _line(line) == pytest.approx((rows[100]["W"], rows[100]["B"]), abs=2e-4)
+    assert _number(train) == pytest.approx(training["evaluate"]["loss"], rel=1e-3)
+    assert _number(test) > _number(train)
+    assert _line(tried["try5_new_line"][0]) == pytest.approx((2, 1), abs=0.02)
+
+
+def test_try_files_start_from_the_course_seed() -> None:
+    """The pages promise the same numbers as the course's run: every file that trains uses its seed."""
+    from autograder import spec
+
+    for path in (ROOT / "docs" / "_snippets" / "try").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if ".fit(" in source:
+            assert f"keras.utils.set_random_seed({spec.GRADER_SEED})" in source, path.name
+
+
+def test_rank_trap_table_is_what_keras_does() -> None:
+    """Only a second call of the same method with the other rank fails, in both orders; a 1-D input is
+    accepted because Keras's own code (quoted from the installed source) expands it to (n, 1)."""
+    import importlib.util
+
+    trap = _experiments()["rank_trap"]
+    methods = ("fit", "evaluate", "predict")
+    assert len(trap["calls"]) == len(methods) ** 2 * 2
+    for call in trap["calls"]:
+        same = call["first"] == call["second"]
+        assert (call["raised"] == "ValueError") is same, call
+        if same:
+            assert "unknown rank" in call["message"] and "\x1b" not in call["message"]
+    rows = site_pages.rank_trap_rows(trap).splitlines()
+    for method, row in zip(methods, rows):
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[0] == f"`{method}`"
+        assert cells[1:] == ["✗ `ValueError`" if m == method else "✓" for m in methods]
+    assert trap["input_shape"] == [None, 1] and trap["predict_1d_shape"] == [10, 1]
+    expands = trap["expands"]
+    keras_root = Path(importlib.util.find_spec("keras").origin).parent  # no TensorFlow import
+    installed = (keras_root.parent / expands["file"]).read_text(encoding="utf-8").splitlines()
+    quoted = [line.strip() for line in expands["lines"]]
+    start = expands["line"] - 1
+    assert [line.strip() for line in installed[start : start + len(quoted)]] == quoted
+    assert any("expand_dims" in line for line in quoted)
+
+
+def test_committed_experiments_are_what_keras_does_now(tmp_path: Path) -> None:
+    """Re-run the 300 first epochs of the convergence run and the rank trap; they match the committed data."""
+    committed = _experiments()
+    script = (
+        "import json, sys; from autograder import site_experiments as e; "
+        f"json.dump({{'rows': e.convergence({committed['seed']}, (100, 300)), "
+        f"'trap': e.rank_trap({committed['seed']})}}, open(sys.argv[1], 'w'))"
+    )
+    out = tmp_path / "experiments.json"
+    subprocess.run(
+        [sys.executable, "-c", script, str(out)],
+        cwd=ROOT,
+        env=os.environ | QUIET_TF,
+        check=True,
+        capture_output=True,
+    )
+    fresh = _load(out)
+    for row, again in zip(committed["convergence"], fresh["rows"]):
+        assert again["epochs"] == row["epochs"]
+        assert [again["W"], again["B"]] == pytest.approx([row["W"], row["B"]], rel=1e-4, abs=1e-6)
+        assert again["prediction"] == pytest.approx(row["prediction"], rel=1e-4)
+    assert [c["raised"] for c in fresh["trap"]["calls"]] == [
+        c["raised"] for c in committed["rank_trap"]["calls"]
+    ]
+
+
+# --- the glossary and the pages' structure --------------------------------------------------------------
+
+
+def _korean_texts() -> dict[str, str]:
+    """Learner-facing Korean text: the pages (glossary aside), their snippets, and the words of the code."""
+    paths = [
+        *(p for p in (ROOT / "docs" / "ko").glob("*.md") if p.name != "glossary.md"),
+        *(
+            p
+            for p in (ROOT / "docs" / "_snippets" / "generated" / "ko").glob("*.md")
+            if p.name != "glossary.md"
+        ),
+        *(ROOT / "docs" / "_snippets").glob("*.ko.md"),
+        ROOT / "autograder" / "steps.py",
+        ROOT / "autograder" / "site_pages.py",
+        ROOT / "autograder" / "site_figures.py",
+        *(ROOT / "autograder" / "checks").rglob("*.py"),
+        *(ROOT / "docs" / "_snippets" / "try").glob("*.py"),
+    ]
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in paths}
+
+
+def test_korean_text_uses_one_spelling_per_glossary_term() -> None:
+    terms = site_pages.glossary_terms()
+    avoided = {word: term["ko"] for term in terms for word in term.get("avoid_ko", [])}
+    assert {"씨앗", "손실함수"} <= set(avoided)
+    for name, text in _korean_texts().items():
+        for word, use in avoided.items():
+            assert word not in text, f"{name}: write {use!r}, not {word!r} (docs/_snippets/glossary.yml)"
+
+
+def test_glossary_names_the_words_learners_meet_elsewhere() -> None:
+    terms = site_pages.glossary_terms()
+    by_ko = {term["ko"]: term for term in terms}
+    for ko, en, also in [
+        ("완전 연결 층", "fully connected layer", "밀집 층"),
+        ("돌려주다", "return", "반환하다"),
+        ("시드", "seed", "씨앗"),
+        ("손실 함수", "loss function", "손실함수"),
+        ("에포크", "epoch", "에폭"),
+        ("배치 크기", "batch size", "배치 사이즈"),
+    ]:
+        assert by_ko[ko]["en"] == en and also in by_ko[ko]["also_ko"], ko
+    assert by_ko["완전 연결 층"]["code"] == "Dense"
+    for term in terms:
+        assert term["step"] in range(1, 6) and term["ko_means"] and term["en_means"], term["ko"]
+    for lang in ("ko", "en"):
+        rows = site_pages.glossary_rows(lang).splitlines()
+        assert len(rows) == len(terms) and all(row.count(" | ") == 4 for row in rows)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize("step", [s.number for s in STEPS])
+def test_step_page_folds_the_solution_after_the_exercise_then_tries_and_asks(step: int, lang: str) -> None:
+    text = (ROOT / "docs" / lang / f"step{step}.md").read_text(encoding="utf-8")
+    headings = {
+        "ko": ("## 연습 문제", "## 더 해 보기 { #try }", "## 스스로 확인 { #quiz }", "## 검사 항목"),
+        "en": (
+            "## The exercise",
+            "## Try more { #try }",
+            "## Check yourself { #quiz }",
+            "## What the checks",
+        ),
+    }[lang]
+    exercise, tries, quiz, checks = (text.index(h) for h in headings)
+    assert exercise < tries < quiz < checks
+    solution = f'--8<-- "docs/_snippets/generated/code.md:step{step}-solution"'
+    assert text.count(solution) == 1
+    folded = '??? success "정답 보기"' if lang == "ko" else '??? success "Show the solution"'
+    at = text.index(solution)
+    assert exercise < text.index(folded) < at < tries and f"\n    {solution}" in text
+    assert 1 <= text[tries:quiz].count("!!! example") and "experiments.md:try" in text[tries:quiz]
+    assert 2 <= text[quiz:checks].count("??? question") <= 3
+
+
+def test_every_try_file_is_shown_with_its_output() -> None:
+    pages = "".join(
+        (ROOT / "docs" / lang / f"step{s.number}.md").read_text() for lang in ("ko", "en") for s in STEPS
+    )
+    for path in (ROOT / "docs" / "_snippets" / "try").glob("*.py"):
+        assert pages.count(f'--8<-- "docs/_snippets/try/{path.name}"') == 2, path.name
+        assert pages.count(f'--8<-- "docs/_snippets/generated/experiments.md:{path.stem}"') == 2, path.name
+
+
+# --- the measured install sizes (autograder/install_sizes.py) --------------------------------------------
+
+
+def test_install_sizes_were_measured_for_the_installed_versions() -> None:
+    """Re-measure (`python -m autograder.install_sizes`) when TensorFlow or Keras change; the repository's
+    .venv, measured again now, is still about the recorded size."""
+    from importlib import metadata
+
+    from autograder.install_sizes import disk_usage
+
+    sizes = _load(site_pages.INSTALL_SIZES)
+    name, version = sizes["tensorflow"].split()
+    assert metadata.version(name) == version and metadata.version("keras") == sizes["keras"]
+    assert sizes["requires_python"] == metadata.metadata("keras-course")["Requires-Python"]
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in sizes["tensorflow_pythons"]
+    for part in ("learner", "repository"):
+        measured = sizes[part]
+        (wheel,) = measured["tensorflow_wheel"].values()
+        assert wheel < measured["download_bytes"] < measured["installed_bytes"]
+    assert sizes["learner"]["installed_bytes"] < sizes["repository"]["installed_bytes"]
+    venv = ROOT / ".venv"
+    if venv.exists():
+        assert disk_usage(venv) == pytest.approx(sizes["repository"]["installed_bytes"], rel=0.25)
+    for lang in ("ko", "en"):
+        shown = site_pages.sizes_table(lang)
+        assert site_pages._megabytes(sizes["learner"]["download_bytes"]) in shown
+        assert site_pages._megabytes(sizes["repository"]["installed_bytes"]) in shown
