@@ -20,6 +20,7 @@ one save once the files stay unchanged for SETTLE_SECONDS.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -42,16 +43,16 @@ SETTLE_SECONDS = 0.2  # editors write in bursts (a temp file and a rename, a bac
 MESSAGES = {
     "no_folder": {"ko": "폴더가 없습니다: {path}", "en": "no such folder: {path}"},
     "notebook": {
-        "ko": "watch는 단계 파일이 든 폴더를 지켜봅니다. 노트북에서는 각 단계 끝의 check 칸을 실행하세요: {path}",
-        "en": "watch follows a folder of step files; in a notebook, run the check cell at the end of each step: {path}",
+        "ko": "watch는 단계 파일이 든 폴더(exercises/)를 지켜봅니다. 노트북은 keras-course check {path}로 검사하세요.",
+        "en": "watch follows a folder of step files (exercises/); check a notebook with keras-course check {path}",
     },
     "header": {
         "ko": "keras-course watch — {folder}의 단계 파일을 저장할 때마다 다시 검사합니다 (끝내기: Ctrl+C)",
         "en": "keras-course watch — checks again each time you save a step file in {folder} (stop: Ctrl+C)",
     },
     "starting": {
-        "ko": "TensorFlow를 준비하는 중입니다 (한 번만, 10초쯤 걸립니다)…",
-        "en": "Starting TensorFlow (only once; about 10 s)…",
+        "ko": "TensorFlow를 준비하는 중입니다 (10초쯤 걸립니다)…",
+        "en": "Starting TensorFlow (about 10 s)…",
     },
     "checking": {"ko": "{n}단계 검사 중: {file}", "en": "Checking step {n}: {file}"},
     "passed": {
@@ -63,8 +64,8 @@ MESSAGES = {
         "en": "Edit {file} and save it: it is checked again. A hint: keras-course hint {n}",
     },
     "all_passed": {
-        "ko": "다섯 단계를 모두 통과했습니다! 계속 지켜보고 있으니 더 바꿔 보며 (더 해 보기) 저장해도 됩니다. 끝내기: Ctrl+C",
-        "en": "All five steps pass! Still watching: change things (Try more) and save to see what happens. Stop: Ctrl+C",
+        "ko": "다섯 단계를 모두 통과했습니다! 계속 지켜보고 있으니 값을 바꿔 저장해 보세요 (더 해 보기). 끝내기: Ctrl+C",
+        "en": "All five steps pass! Still watching: change a value and save to see what happens (Try more). Stop: Ctrl+C",
     },
     "stopped": {"ko": "지켜보기를 끝냈습니다.", "en": "Stopped watching."},
 }
@@ -227,6 +228,9 @@ def watch_command(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(MESSAGES["no_folder"][args.lang].format(path=given), file=sys.stderr)
         return 2
+    for name in ("SIGTERM", "SIGHUP"):  # a closed terminal window stops it as Ctrl+C does: cleaned up
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
     console = Console(highlight=False)
     session = Session(folder, args.lang, Limits(timeout=args.timeout), console)
     try:
@@ -236,6 +240,11 @@ def watch_command(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the clean-up short
         session.runners.close()
-    console.print()
-    console.print(MESSAGES["stopped"][args.lang])
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        console.print()
+        console.print(MESSAGES["stopped"][args.lang])
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

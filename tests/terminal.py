@@ -18,8 +18,10 @@ COLUMNS = 200
 class Terminal:
     """A command in a pseudo-terminal, as a learner runs it; what it printed, without colours."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, tmp: Path | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS_COURSE_")}
+        if tmp is not None:  # its temporary folders (the fork servers' own, say) go there
+            env["TMPDIR"] = str(tmp)
         self.child = pexpect.spawn(
             sys.executable,
             ["-m", "autograder.cli", *args],

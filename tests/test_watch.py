@@ -50,7 +50,8 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
     folder = write_submission(tmp_path / "exercises", {})  # the untouched stubs
     step1, step2, step3 = (folder / STEP_BY_NUMBER[n].filename for n in (1, 2, 3))
     started = time.monotonic()
-    term = Terminal("watch", str(folder), "--timeout", "5")
+    (tmp_path / "tmp").mkdir()
+    term = Terminal("watch", str(folder), "--timeout", "5", tmp=tmp_path / "tmp")
     screen = term.wait_for(editing(1, folder))
     assert "✗ 1. 데이터 구성  0/3 — 아직 풀지 않음" in screen and "단계 1개 중 0개 통과 (0/3점)" in screen
 
@@ -105,13 +106,15 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
     after = term.stop()
     assert term.child.exitstatus == 0 and "지켜보기를 끝냈습니다." in after
     assert "Traceback" not in term.raw and "KeyboardInterrupt" not in term.raw
+    assert not list((tmp_path / "tmp").iterdir())  # the fork servers' folders are gone with them
     assert time.monotonic() - started < 150  # under a minute and a half on a busy machine as a rule
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pty: Linux")
 def test_a_session_in_english_moves_past_a_passed_step_and_stops_at_once_while_tensorflow_starts(tmp_path):
     folder = write_submission(tmp_path / "mine", {1: solution_answer(1)})
-    term = Terminal("watch", "--steps", str(folder), "--lang", "en")
+    (tmp_path / "tmp").mkdir()
+    term = Terminal("watch", "--steps", str(folder), "--lang", "en", tmp=tmp_path / "tmp")
     screen = term.wait_for("Starting TensorFlow")
     assert "✓ 1. Prepare the data  3/3" in screen and "1 of 1 steps passed (3/3 points)" in screen
     assert f"Step 1 passed! Next, step 2: {folder / 'step2_model.py'}" in screen
@@ -119,6 +122,7 @@ def test_a_session_in_english_moves_past_a_passed_step_and_stops_at_once_while_t
     after = term.stop()
     assert time.monotonic() - stopping < 10 and term.child.exitstatus == 0
     assert "Stopped watching." in after and "Traceback" not in term.raw
+    assert not list((tmp_path / "tmp").iterdir())  # TensorFlow's fork server too, still starting
 
 
 def test_watch_refuses_a_missing_folder_and_a_notebook_kindly(tmp_path, capsys):
@@ -126,7 +130,7 @@ def test_watch_refuses_a_missing_folder_and_a_notebook_kindly(tmp_path, capsys):
     assert "폴더가 없습니다" in capsys.readouterr().err
     (tmp_path / "keras01.ipynb").write_text("{}", encoding="utf-8")
     assert main(["watch", str(tmp_path), "--lang", "en"]) == 2
-    assert "in a notebook, run the check cell" in capsys.readouterr().err
+    assert "check a notebook with keras-course check" in capsys.readouterr().err
 
 
 def test_a_burst_of_saves_is_one_save_seen_once_the_burst_is_over(tmp_path):
