@@ -49,7 +49,6 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
 ):
     folder = write_submission(tmp_path / "exercises", {})  # the untouched stubs
     step1, step2, step3 = (folder / STEP_BY_NUMBER[n].filename for n in (1, 2, 3))
-    started = time.monotonic()
     (tmp_path / "tmp").mkdir()
     term = Terminal("watch", str(folder), "--timeout", "5", tmp=tmp_path / "tmp")
     screen = term.wait_for(editing(1, folder))
@@ -107,7 +106,6 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
     assert term.child.exitstatus == 0 and "지켜보기를 끝냈습니다." in after
     assert "Traceback" not in term.raw and "KeyboardInterrupt" not in term.raw
     assert not list((tmp_path / "tmp").iterdir())  # the fork servers' folders are gone with them
-    assert time.monotonic() - started < 150  # under a minute and a half on a busy machine as a rule
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pty: Linux")
