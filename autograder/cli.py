@@ -1,5 +1,5 @@
-"""The `keras-course` command: learners `check` their folder and read a `hint`; instructors `grade` a
-class, build the learners' `release` and set up an nbgrader `course`."""
+"""The `keras-course` command: learners `check` their folder (or `watch` it: a check on every save) and
+read a `hint`; instructors `grade` a class, build the learners' `release` and set up an nbgrader `course`."""
 
 from __future__ import annotations
 
@@ -59,6 +59,12 @@ def _check(args: argparse.Namespace) -> int:
     else:
         render(reports, args.lang, output=args.output)
     return 0 if all(r.passed for r in reports) else 1
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from autograder.watch import watch_command
+
+    return watch_command(args)
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -127,6 +133,22 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", type=int, default=None, help="steps run in parallel (default: cores)")
     check.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
     check.set_defaults(run=_check)
+
+    watch = sub.add_parser(
+        "watch",
+        parents=[lang],
+        help="check a step each time you save its file (stop: Ctrl+C)",
+        description="Check the first step not yet passed, then check a step again each time you save "
+        "its file, and go on to the next step when it passes. It keeps this terminal: edit in your "
+        "editor (or a second terminal) and stop it with Ctrl+C.",
+    )
+    watch.add_argument("path", nargs="?", default="exercises", help="folder with step1..step5 files")
+    watch.add_argument("--steps", metavar="DIR", help="the same folder, given as pytest's --steps")
+    watch.add_argument(
+        "--step", type=int, choices=sorted(STEP_BY_NUMBER), help="start with this step (default: step 1)"
+    )
+    watch.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
+    watch.set_defaults(run=_watch)
 
     grade = sub.add_parser("grade", parents=[lang], help="grade a class of submissions (instructors)")
     grade.add_argument("submissions", type=Path, help="one folder per student, or an nbgrader course")

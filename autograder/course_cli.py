@@ -46,6 +46,7 @@ LEARNER_MODULES = (
     "spec",
     "steps",
     "submissions",
+    "watch",
     "zygote",
 )
 # Never in a learner's copy, whatever the allowlist says.

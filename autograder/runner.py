@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -235,6 +236,11 @@ class OnceEach:
                 future.set_exception(exc)
         return future.result()
 
+    def forget(self, key: str) -> None:
+        """Compute `key` again next time (its value was a failure that a retry may not repeat)."""
+        with self._lock:
+            self._values.pop(key, None)
+
 
 class ZygoteLost(RuntimeError):
     """The zygote process ended: the steps it was running are lost (it is restarted for the next)."""
@@ -258,13 +264,22 @@ class Zygote:
         self._scratch = Path(tempfile.mkdtemp(prefix="keras-course-jobs-"))
         self._scratch.chmod(0o711)  # the child uid passes through to its own job folder, lists none
         self._stage = bubblewrap.stage_package(Path(tempfile.mkdtemp(prefix="keras-course-stage-")))
+        # Removed by close(), or at exit when a fork server was still starting (in a background thread).
+        self._remove_folders = weakref.finalize(self, _remove_folders, self._scratch, self._stage)
         self._jobs = itertools.count()
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._replies: dict[int, queue.Queue] = {}
         self._closed = False
+        # bubblewrap's --die-with-parent ends the sandbox when the *thread* that started it ends: every
+        # start (and restart, asked for by any worker thread) forks from this one, which lives until close().
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keras-course-zygote")
         self.replays = OnceEach()
-        self._start()
+        try:
+            self._start()
+        except ZygoteLost:
+            self._starter.shutdown(wait=False)
+            raise
 
     def _start(self) -> None:
         env = sandbox.environment("/" if self.isolated else str(self._scratch))
@@ -276,7 +291,8 @@ class Zygote:
         else:
             env["PYTHONPATH"] = str(self._stage)
             argv = [sys.executable, "-s", "-m", "autograder.zygote"]
-        process = subprocess.Popen(
+        process = self._starter.submit(
+            subprocess.Popen,
             argv,
             cwd=self._scratch,
             env=env,
@@ -284,7 +300,7 @@ class Zygote:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )
+        ).result()
         ready: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, args=(process, ready), daemon=True).start()
         try:
@@ -310,6 +326,7 @@ class Zygote:
                 self._process = None
                 for replies in self._replies.values():  # nobody will answer them any more
                     replies.put({"lost": True})
+        process.wait()  # its output ended with it: reap it (a long session restarts dead ones)
 
     def _send(self, request: dict[str, Any], replies: queue.Queue) -> None:
         with self._lock:
@@ -376,23 +393,36 @@ class Zygote:
             return {"exit_code": None, "keeper": os.waitstatus_to_exitcode(status)}
         return _step_status(job)
 
-    def close(self) -> None:
+    @property
+    def running(self) -> bool:
+        """Whether the fork server is up (else the next step starts a new one, TensorFlow's import too)."""
+        process = self._process
+        return process is not None and process.poll() is None
+
+    def close(self, wait: float = 30.0) -> None:
+        """Stop the fork server once the steps it runs have ended, killing it after `wait` seconds
+        (in the sandbox that ends every step at once)."""
         with self._lock:
             process, self._process, self._closed = self._process, None, True
         if process is not None:
             try:
                 process.stdin.close()
-                process.wait(timeout=30)
+                process.wait(timeout=wait)
             except (OSError, subprocess.TimeoutExpired):
                 process.kill()
-        shutil.rmtree(self._scratch, ignore_errors=True)
-        shutil.rmtree(self._stage, ignore_errors=True)
+        self._starter.shutdown(wait=False)
+        self._remove_folders()
 
     def __enter__(self) -> Zygote:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _remove_folders(*folders: Path) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Spawner:
@@ -402,6 +432,7 @@ class Spawner:
     """
 
     isolated = False
+    running = True  # nothing to keep running between steps
 
     @contextmanager
     def job(self) -> Iterator[Path]:
@@ -444,7 +475,7 @@ class Spawner:
                 child.wait()
         return {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - started}
 
-    def close(self) -> None:
+    def close(self, wait: float = 0.0) -> None:
         pass
 
     def __enter__(self) -> Spawner:
@@ -537,7 +568,10 @@ def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout
     def run_trusted() -> Outcome:
         return _run_child(runner, outcome.step, f"{kind}.json", content, limits, timeout, kind)
 
-    trusted = runner.replays.get(replay.key(wanted), run_trusted)
+    key = replay.key(wanted)
+    trusted = runner.replays.get(key, run_trusted)
+    if trusted.status != "ok":  # shared only when it worked: a lost fork server must not stick
+        runner.replays.forget(key)
     reason = None if trusted.status == "ok" else f"the grader's own run failed ({trusted.status})"
     replay.apply(outcome, trusted if reason is None else None, reason)
 

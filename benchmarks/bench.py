@@ -8,7 +8,9 @@
 2. `keras-course check` on the solutions (what a learner runs), against the floor; `pytest exercises/
    --hidden` on them (the same checks through pytest) and `check` of the release before the checks became
    pytest tests (BASELINE_REV, from git), interleaved, medians.
-3. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
+3. `keras-course watch` (in a pseudo-terminal, as a learner runs it): seconds from saving a step file
+   to its verdict on the screen, warm (steps 1-3 and 4), against a cold `check --step N`.
+4. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
    `keras-course grade` (three runs, median), in one session; the honest submissions must get
    identical points from both. The last line is the speedup.
 """
@@ -33,7 +35,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from autograder.sandbox import environment  # noqa: E402
 from autograder.steps import STEPS  # noqa: E402
 
-from answers import MUTANTS, fill_notebook, solution_answer  # noqa: E402
+from answers import MUTANTS, fill, fill_notebook, solution_answer  # noqa: E402
+from terminal import Terminal  # noqa: E402
 
 ASSIGNMENT = "keras01"
 FLOOR_SCRIPT = """
@@ -121,6 +124,85 @@ def compare_checks(folder: Path, work: Path, repeats: int = 3) -> dict[str, floa
             runs["baseline"].append(time_check(folder, tree))
         runs["pytest"].append(time_pytest(folder))
     return {name: statistics.median(seconds) for name, seconds in runs.items() if seconds}
+
+
+# --- watch: save to verdict ---------------------------------------------------------------------
+
+# Step 4 answers that train the same as the solution, each fit call spelled differently: the grader's
+# replay of a new spelling is not shared with an earlier one, so each costs a fit and its replay.
+STEP4_SPELLINGS = [
+    "return model.fit(x, y, epochs=100, batch_size=1, shuffle=True)",
+    "return model.fit(x, y, epochs=100, batch_size=1, initial_epoch=0)",
+    "return model.fit(x, y, epochs=100, batch_size=1, validation_split=0.0)",
+]
+
+
+def time_save_to_verdict(term: Terminal, path: Path, text: str) -> float:
+    """Seconds from writing `path` until the watcher has shown its verdict (all five pass again)."""
+    started = time.perf_counter()
+    term.save(path, text)
+    term.wait_for("All five steps pass!", timeout=300)
+    return time.perf_counter() - started
+
+
+def fresh_answer(step: int, i: int) -> str:
+    """A passing answer to `step` that the grader has not seen in this session: for steps 2 and 3 a
+    new name, so its rebuild runs anew (as after a learner's real edit) rather than being shared."""
+    if step == 2:
+        layers = "model.add(keras.Input(shape=(1,)))\nmodel.add(Dense(5))\nmodel.add(Dense(3))\nmodel.add(Dense(1))"
+        return fill(2, {"build_model": f"model = Sequential(name='model_{i}')\n{layers}\nreturn model"})
+    if step == 3:
+        loss = f"keras.losses.MeanSquaredError(name='mse_{i}')"
+        body = f"model.compile(loss={loss}, optimizer='adam', metrics=['mse'])\nreturn model"
+        return fill(3, {"compile_model": body}, prelude="import keras\n")
+    text = (ROOT / "solutions" / STEPS[step - 1].filename).read_text(encoding="utf-8")
+    return f"{text}# save {i}\n"
+
+
+def time_watch(folder: Path, repeats: int = 5) -> dict[str, float]:
+    """Median seconds from a save to its verdict in one warm `keras-course watch` session over the
+    solutions: steps 1-3 saved with a new passing answer each time; step 4 re-saved as it was (its
+    replay shared) and with its fit call spelled anew (a replay too)."""
+    term = Terminal("watch", str(folder), "--lang", "en")
+    term.wait_for("All five steps pass!", timeout=600)  # the first look: every step, TensorFlow started
+    runs: dict[str, list[float]] = {"1": [], "2": [], "3": [], "4": [], "4 changed": []}
+    for i in range(repeats):
+        for step in STEPS[:4]:
+            text = fresh_answer(step.number, i)
+            runs[str(step.number)].append(time_save_to_verdict(term, folder / step.filename, text))
+    for spelling in STEP4_SPELLINGS:
+        text = fill(4, {"train_model": spelling})
+        runs["4 changed"].append(time_save_to_verdict(term, folder / STEPS[3].filename, text))
+    term.stop()
+    return {name: statistics.median(seconds) for name, seconds in runs.items()}
+
+
+def time_cold_step(folder: Path, step: int) -> float:
+    """Wall seconds of `keras-course check FOLDER --step N`: a fresh process, TensorFlow imported again."""
+    seconds, done = timed(
+        [sys.executable, "-m", "autograder.cli", "check", str(folder), "--step", str(step), "--json"],
+        cwd=ROOT,
+    )
+    assert json.loads(done.stdout)["passed_steps"] == 1, done.stdout[-500:]
+    return seconds
+
+
+def report_watch(folder: Path, floor: dict[str, float]) -> None:
+    warm = time_watch(folder)
+    cold = {n: statistics.median(time_cold_step(folder, n) for _ in range(3)) for n in (1, 2)}
+    print(
+        "keras-course watch, save of a new answer to its verdict (warm, median of 5): "
+        + ", ".join(f"step {n} {warm[str(n)]:.2f} s" for n in (1, 2, 3))
+    )
+    print(
+        f"watch step 4: {warm['4']:.2f} s re-saved as it was (replay shared) = {warm['4'] / floor['fit']:.2f}× "
+        f"one reference fit; {warm['4 changed']:.2f} s with a new fit call (fit and replay) = "
+        f"{warm['4 changed'] / floor['fit']:.2f}×"
+    )
+    print(
+        f"cold check --step 2: {cold[2]:.2f} s = {cold[2] / warm['2']:.1f}× a warm watch re-check of step 2; "
+        f"cold check --step 1 (no TensorFlow): {cold[1]:.2f} s = {cold[1] / warm['1']:.1f}× watch's"
+    )
 
 
 # --- a class of notebooks ----------------------------------------------------------------------
@@ -239,7 +321,18 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=3, help="runs of keras-course grade (median)")
+    parser.add_argument("--only-watch", action="store_true", help="measure keras-course watch only")
     args = parser.parse_args()
+    if args.only_watch:
+        with tempfile.TemporaryDirectory() as tmp:
+            floor = measure_floor(Path(tmp))
+            folder = Path(tmp) / "solutions"
+            shutil.copytree(ROOT / "solutions", folder)
+            print(
+                f"floor: import tensorflow {floor['import']:.2f} s + one reference fit {floor['fit']:.2f} s"
+            )
+            report_watch(folder, floor)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         floor = measure_floor(work)
@@ -260,6 +353,7 @@ def main() -> None:
             print(
                 f"check now vs check at {BASELINE_REV} (checks not yet pytest tests): {check / checks['baseline']:.2f}×"
             )
+        report_watch(folder, floor)
     nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
     print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
     print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")

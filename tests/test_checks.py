@@ -211,6 +211,28 @@ def test_a_fork_server_that_dies_is_restarted_and_costs_only_its_running_steps(t
         assert again.status == "ok" and zygote._process is not first
 
 
+def test_a_fork_server_outlives_the_thread_that_started_or_restarted_it(tmp_path):
+    """bubblewrap's --die-with-parent follows the thread that started it: `watch` starts its fork
+    servers in the background, and a worker thread of `grade` restarts one that died; either must
+    go on serving after that thread has ended."""
+    from autograder.runner import Zygote
+
+    folder = write_submission(tmp_path, {1: (ROOT / "solutions" / "step1_data.py").read_text()})
+    with ThreadPoolExecutor(1) as pool:
+        zygote = pool.submit(Zygote, light=True).result()
+    with zygote:
+        time.sleep(1)
+        assert zygote.running
+        first = zygote._process
+        first.kill()
+        first.wait()
+        with ThreadPoolExecutor(1) as pool:  # this step starts a new fork server, in the pool's thread
+            assert pool.submit(run_step, STEPS[0], folder, Limits(), zygote).result().status == "ok"
+        time.sleep(1)
+        assert zygote.running and zygote._process is not first
+        assert run_step(STEPS[0], folder, Limits(), zygote).status == "ok"
+
+
 def test_without_the_sandbox_check_still_judges_the_same(tmp_path):
     """A learner's machine without bubblewrap or user namespaces: `check` falls back to the fork
     server with limits only, and judges exactly as the sandboxed one does."""

@@ -221,6 +221,12 @@ def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learn
         assert stub == build.stub_file(step.module)
 
 
+def test_watch_ships_in_the_installed_release(learner: Learner, tmp_path: Path) -> None:
+    keras_course = str(learner.python.parent / "keras-course")
+    done = run([keras_course, "watch", str(tmp_path / "nope")], cwd=learner.release, env=learner.env())
+    assert done.returncode == 2 and "폴더가 없습니다" in done.stderr, done.stderr
+
+
 def check_json(learner: Learner, folder: Path) -> dict:
     command = [
         str(learner.python.parent / "keras-course"),

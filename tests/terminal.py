@@ -1,0 +1,70 @@
+"""A command in a pseudo-terminal, as a learner runs it (tests/test_watch.py, benchmarks/bench.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+COLUMNS = 200
+
+
+class Terminal:
+    """A command in a pseudo-terminal, as a learner runs it; what it printed, without colours."""
+
+    def __init__(self, *args: str, tmp: Path | None = None) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS_COURSE_")}
+        if tmp is not None:  # its temporary folders (the fork servers' own, say) go there
+            env["TMPDIR"] = str(tmp)
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", "autograder.cli", *args],
+            cwd=str(ROOT),
+            env=env,
+            encoding="utf-8",
+            dimensions=(60, COLUMNS),
+        )
+        self.raw, self.mark = "", 0
+
+    @property
+    def screen(self) -> str:
+        """What was printed since the last save."""
+        return ANSI.sub("", self.raw[self.mark :]).replace("\r\n", "\n")
+
+    def wait_for(self, *wanted: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while not all(w in self.screen for w in wanted):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {wanted} after {timeout} s; the screen:\n{self.screen}")
+            try:
+                self.raw += self.child.read_nonblocking(1 << 16, timeout=0.2)
+            except pexpect.TIMEOUT:
+                pass
+            except pexpect.EOF:
+                raise AssertionError(f"watch ended; the screen:\n{self.screen}") from None
+        return self.screen
+
+    def save(self, path: Path, text: str | None, by_rename: bool = False) -> None:
+        """Save `path` as an editor does (None deletes it); what follows is a new screen."""
+        self.mark = len(self.raw)
+        if text is None:
+            path.unlink()
+        elif by_rename:  # vim, JetBrains, many "atomic save" settings: a new file renamed over the old
+            path.with_suffix(".swp").write_text(text, encoding="utf-8")
+            os.replace(path.with_suffix(".swp"), path)
+        else:
+            path.write_text(text, encoding="utf-8")
+
+    def stop(self) -> str:
+        """Ctrl+C, as a learner stops it: returns everything printed after it."""
+        self.mark = len(self.raw)
+        self.child.sendintr()
+        self.raw += self.child.read()  # until the end
+        self.child.close()
+        return self.screen
