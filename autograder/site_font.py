@@ -9,12 +9,13 @@ NanumGothic, so the subset is renamed "Course Gothic". docs/assets/stylesheets/e
 Hangul only (its unicode-range): Latin letters keep the system's fonts.
 
 The files are made by `python -m autograder.build` and fingerprinted like the other slow targets:
-each records the fingerprint of its source font and of this module in its name table.
+each records, in its name table, the fingerprint of its source font and of the code that makes it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 import re
 from dataclasses import dataclass
@@ -62,9 +63,11 @@ def characters() -> str:
 
 
 def fingerprint(face: Face) -> str:
-    """What a face is made from: its source font, the characters and this module's code."""
+    """What a face is made from: its source font, the characters, its names and the code that makes it
+    (not the rest of this module: a binary file in git is remade only when its making changed)."""
+    recipe = [inspect.getsource(f) for f in (ks_x_1001_syllables, characters, _rename, make)]
     digest = hashlib.sha256()
-    for part in (face.sha256, face.style, characters(), Path(__file__).read_text(encoding="utf-8")):
+    for part in (face.sha256, face.style, FAMILY, DESCRIPTION, LICENSE, *TOOL_TABLES, *recipe):
         digest.update(part.encode())
     return digest.hexdigest()[:20]
 
