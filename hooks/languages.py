@@ -76,6 +76,7 @@ def on_template_context(context: dict, template_name: str, config: MkDocsConfig)
     return context
 
 
+@event_priority(-100)  # after the other hooks and plugins changed it (hooks/mermaid.py)
 def on_post_template(output: str, template_name: str, config: MkDocsConfig) -> str:
     if template_name != "404.html":
         return output
@@ -102,7 +103,9 @@ def _write_per_language(config: MkDocsConfig) -> None:
     for language, index in _search_indexes.items():
         folder = _folder(config, language)
         (site / folder / SEARCH_INDEX).parent.mkdir(parents=True, exist_ok=True)
-        (site / folder / SEARCH_INDEX).write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
+        (site / folder / SEARCH_INDEX).write_text(
+            json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
     for language, html in _not_found_pages.items():
         (site / _folder(config, language) / "404.html").write_text(html, encoding="utf-8")
 

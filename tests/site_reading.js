@@ -81,7 +81,7 @@ window.siteReading = (() => {
       const value = ratio(over(fg, behind), behind);
       if (value < (large ? 3 : 4.5)) {
         const rgb = behind.slice(0, 3).map(Math.round);
-        low.push(`${value.toFixed(2)}:1 ${what}${colour} on rgb(${rgb}) ${describe(element)}: ${text.trim().slice(0, 30)}`);
+        low.push(`${(Math.floor(value * 100) / 100).toFixed(2)}:1 ${what}${colour} on rgb(${rgb}) ${describe(element)}: ${text.trim().slice(0, 30)}`);
       }
     };
     const seen = new Set();

@@ -399,6 +399,8 @@ def test_a_missing_page_shows_the_korean_404_page_with_working_language_links(
 ) -> None:
     """The root 404.html, served for any missing address, is Korean and its switcher leads home."""
     record = watch(page, f"{base_url}no-such-page/")
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     response = page.goto(record.url, wait_until="load")
     page.wait_for_load_state("networkidle")
     assert response.status == 404
@@ -408,6 +410,7 @@ def test_a_missing_page_shows_the_korean_404_page_with_working_language_links(
     assert record.failed == [f"{record.url} 404"]  # the page itself, nothing it loads
     assert [error for error in record.console_errors if "status of 404" not in error] == []
     assert record.external == []
+    assert not any(url.endswith("/mermaid.min.js") for url in requests)  # no diagram here
 
 
 def test_english_has_its_own_404_page(page: object, base_url: str) -> None:
