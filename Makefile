@@ -7,9 +7,9 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve test test-loaded build check bench lint clean system-deps vendor-mermaid
 
-# The browser tests drive Debian's Chromium, the site's figures need a Hangul font (Debian's
-# fonts-nanum) and the grader's sandbox is bubblewrap: installed once, when missing, with apt-get
-# (as root, or through sudo).
+# The browser tests drive Debian's Chromium, the site's figures and its web font are made from a
+# Hangul font (Debian's fonts-nanum) and the grader's sandbox is bubblewrap: installed once, when
+# missing, with apt-get (as root, or through sudo).
 CHROMIUM := /usr/bin/chromium
 NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 BWRAP := /usr/bin/bwrap

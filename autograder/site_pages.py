@@ -5,8 +5,8 @@ code they show is included from docs/_snippets/generated/ (pymdownx.snippets sec
 module writes from its one source: solutions/ and exercises/ (code, by line range), the check library
 and manifest (tables, hints), autograder/calibration.json (threshold), two real runs recorded by
 autograder/site_capture.py (console output, figures), and the instructor guide's nbgrader round and
-`keras-course grade` runs recorded by autograder/site_instructor.py. Registered in autograder/build.py's
-targets().
+`keras-course grade` runs recorded by autograder/site_instructor.py. It also makes the site's Hangul web
+font (autograder/site_font.py). Registered in autograder/build.py's targets().
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import spec
+from autograder import site_font, spec
 from autograder.steps import LANGUAGES, STEP_BY_NUMBER, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +212,11 @@ def figure_target(name: str, lang: str) -> Stamped:
         lambda: site_figures.render(name, training, lang, note),
         lambda path: site_figures.png_text(path).get("Fingerprint"),
     )
+
+
+def font_target(face: site_font.Face) -> Stamped:
+    """The site's Hangul web font (autograder/site_font.py), made from a system font file."""
+    return Stamped(site_font.fingerprint(face), lambda: site_font.make(face), site_font.stamp_of)
 
 
 # --- markdown helpers ----------------------------------------------------------------------------
@@ -1239,4 +1244,6 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
             made[DOCS / lang / "figures" / f"{figure}.png"] = lambda f=figure, lang=lang: figure_target(
                 f, lang
             )
+    for face in site_font.FACES:
+        made[face.path] = lambda face=face: font_target(face)
     return made

@@ -1,14 +1,19 @@
 """The course site, built with `mkdocs build --strict` and read in a real browser (Debian's Chromium
 driven by Playwright), with no network: every page of both languages loads cleanly, the diagram is
-drawn, search works in Korean and English, the language switcher keeps the page, code blocks can be
-copied. The page-load test saves screenshots of the step pages to build/site-screenshots/
-(gitignored) for a person to review.
+drawn, search works in Korean and English, each language searching its own pages, the language
+switcher keeps the page, code blocks can be copied. It is also read as a person would read it: Hangul
+drawn with the site's own font (no boxes on a machine without a Korean font), text contrast of at
+least 4.5:1, Korean links wrapped between words, code never under the copy button, a Korean 404 page.
+The page-load test saves screenshots of the step pages to build/site-screenshots/ (gitignored) for a
+person to review.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import http.server
+import json
 import os
 import re
 import subprocess
@@ -22,7 +27,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from autograder import site_pages
+from autograder import site_font, site_pages
 from autograder.steps import STEPS
 
 from conftest import ROOT
@@ -47,6 +52,9 @@ PAGES = ("", "setup/", *(f"step{step.number}/" for step in STEPS), "glossary/", 
 BUILD_SECONDS = 10  # the issue's budget for `mkdocs build --strict`
 SCREENSHOTS = ROOT / "build" / "site-screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+WIDTHS = (1280, 390)  # a laptop, a phone
+# What the site's font draws (its CSS unicode-range): Hangul syllables, compatibility jamo, CJK punctuation.
+HANGUL = re.compile(r"[\u3000-\u303f\u3131-\u318e\uac00-\ud7a3]")
 
 
 @dataclass
@@ -88,15 +96,29 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(folder, seconds, done.stderr)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site as a static host does (GitHub Pages, `mkdocs serve`): a missing page gets 404.html."""
+
     def log_message(self, format: str, *args: object) -> None:  # keep pytest's output readable
         pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        not_found = Path(self.directory) / "404.html"
+        if code != 404 or not not_found.is_file():
+            return super().send_error(code, message, explain)
+        body = not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")
 def base_url(built: Built) -> Iterator[str]:
     """The built site over HTTP on a free local port, as `make serve` would serve it."""
-    handler = functools.partial(_QuietHandler, directory=str(built.folder))
+    handler = functools.partial(_SiteHandler, directory=str(built.folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -129,6 +151,14 @@ def context(browser: object) -> Iterator[object]:
 @pytest.fixture
 def page(context: object) -> object:
     return context.new_page()
+
+
+@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
+def sized_context(request: pytest.FixtureRequest, browser: object) -> Iterator[object]:
+    """A browser context as wide as a laptop's window, then as a phone's screen."""
+    context = browser.new_context(viewport={"width": request.param, "height": 900}, locale="ko-KR")
+    yield context
+    context.close()
 
 
 def watch(tab: object, url: str) -> Visit:
@@ -168,6 +198,13 @@ def all_pages() -> list[tuple[str, str]]:
     return [(lang, path) for lang in LANGUAGE_ROOTS for path in PAGES]
 
 
+def _listed(found: dict[str, list[str]]) -> str:
+    """A failure message that shows every offender, page by page."""
+    return "\n".join(
+        f"{where}:\n" + "\n".join(f"    {item}" for item in items) for where, items in found.items()
+    )
+
+
 # --- the build ------------------------------------------------------------------------------------
 
 
@@ -202,23 +239,16 @@ def test_code_on_the_site_is_the_solutions_without_nbgrader_markers(built: Built
 
 
 @pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
-def test_every_page_loads_with_no_error_and_no_request_off_this_machine(
-    lang: str, context: object, base_url: str
-) -> None:
-    """Each page in a fresh tab; step pages are also saved as screenshots for a person to look at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    problems = {}
-    for path in PAGES:
-        tab = context.new_page()
-        record = visit(tab, f"{base_url}{LANGUAGE_ROOTS[lang]}{path}")
-        if path.startswith("step"):
-            shot = SCREENSHOTS / f"{lang}-{path.strip('/')}.png"
-            tab.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 50_000
-        tab.close()
-        if record.console_errors or record.failed or record.external:
-            problems[record.url] = record
+def test_every_page_loads_with_no_error_and_no_request_off_this_machine(lang: str, readings: dict) -> None:
+    """Each page in a fresh tab, at a laptop's and a phone's width (see `readings`)."""
+    problems = {
+        where: r.visit
+        for where, r in _pages(readings, lang=lang)
+        if r.visit.console_errors or r.visit.failed or r.visit.external
+    }
     assert problems == {}
+    shots = sorted(SCREENSHOTS.glob(f"{lang}-step*.png"))
+    assert len(shots) == len(STEPS) and all(shot.stat().st_size > 50_000 for shot in shots)
 
 
 def _mermaid_svgs(tab: object) -> list[dict]:
@@ -322,3 +352,299 @@ def test_console_tables_line_up_with_hangul(page: object, base_url: str) -> None
         }"""
     )
     assert len(right_edges) > 5 and len(set(right_edges)) == 1, right_edges
+
+
+# --- search: one index per language ---------------------------------------------------------------
+
+
+def _language_of(url: str) -> str:
+    return "en" if urlsplit(url).path.startswith("/en/") else "ko"
+
+
+@pytest.mark.parametrize(("lang", "query"), [("ko", "Sequential"), ("en", "Sequential"), ("en", "optimizer")])
+def test_search_finds_pages_of_the_readers_language_only(
+    lang: str, query: str, page: object, base_url: str
+) -> None:
+    """`Sequential` is on pages of both languages: each language's search box finds its own only."""
+    links = search(page, f"{base_url}{LANGUAGE_ROOTS[lang]}", query)
+    assert links and {_language_of(link) for link in links} == {lang}, links
+
+
+def test_each_language_has_its_own_search_index(built: Built) -> None:
+    for lang, root in LANGUAGE_ROOTS.items():
+        index = json.loads((built.folder / root / "search" / "search_index.json").read_text())
+        pages = {entry["location"].split("#")[0] for entry in index["docs"]}
+        assert pages == {path for path in PAGES}, (lang, pages)  # relative to the language's folder
+
+
+# --- the 404 page ---------------------------------------------------------------------------------
+
+
+def _language_links_work(tab: object) -> list[str]:
+    """Problems with the page's language switcher: each link must open a page in its language."""
+    links = tab.eval_on_selector_all(
+        ".md-select__link[hreflang]", "links => links.map(a => [a.hreflang, a.href])"
+    )
+    problems = [] if {lang for lang, _ in links} == set(LANGUAGE_ROOTS) else [f"languages: {links}"]
+    for lang, href in links:
+        response = tab.request.get(href)
+        found = re.search(r'<html lang="(\w+)"', response.text())
+        if response.status != 200 or not found or found[1] != lang:
+            problems.append(f"{lang} -> {href}: {response.status} {found and found[1]}")
+    return problems
+
+
+def test_a_missing_page_shows_the_korean_404_page_with_working_language_links(
+    page: object, base_url: str
+) -> None:
+    """The root 404.html, served for any missing address, is Korean and its switcher leads home."""
+    record = watch(page, f"{base_url}no-such-page/")
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    response = page.goto(record.url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    assert response.status == 404
+    assert page.eval_on_selector("html", "html => html.lang") == "ko"
+    assert "찾을 수 없습니다" in page.inner_text("article")
+    assert _language_links_work(page) == []
+    assert record.failed == [f"{record.url} 404"]  # the page itself, nothing it loads
+    assert [error for error in record.console_errors if "status of 404" not in error] == []
+    assert record.external == []
+    assert not any(url.endswith("/mermaid.min.js") for url in requests)  # no diagram here
+
+
+def test_english_has_its_own_404_page(page: object, base_url: str) -> None:
+    response = page.goto(f"{base_url}en/404.html", wait_until="load")
+    assert response.status == 200
+    assert page.eval_on_selector("html", "html => html.lang") == "en"
+    assert "not found" in page.inner_text("article").lower()
+    assert _language_links_work(page) == []
+
+
+# --- every page, read once at each width ---------------------------------------------------------
+
+READING_JS = (Path(__file__).parent / "site_reading.js").read_text(encoding="utf-8")
+
+
+@dataclass
+class Reading:
+    """What one page showed at one width (measured by tests/site_reading.js and the DevTools protocol)."""
+
+    visit: Visit
+    requests: list[str]
+    diagram: bool
+    contrast: dict  # {checked: pieces of text, low: those under WCAG AA}
+    code_blocks: list[dict]
+    under_the_buttons: dict  # {blocks, scrolled: blocks wider than the screen, covered: first lines}
+    link_lines: dict | None = None  # Korean pages at a phone's width
+    hangul_fonts: tuple[int, list[str]] | None = None  # at a laptop's width
+
+
+def _hangul_fonts(tab: object) -> tuple[int, list[str]]:
+    """(Hangul characters drawn with the site's font, elements whose Hangul another font drew).
+
+    Chromium reports which fonts drew each element's text (DevTools' "Rendered Fonts"). This
+    machine has NanumGothic installed, so a missing glyph would still be drawn here, by the system's
+    font; on a machine without a Korean font it would be a box. So every Hangul character must be
+    drawn by the site's own font.
+    """
+    tab.evaluate("document.fonts.ready.then(() => true)")
+    session = tab.context.new_cdp_session(tab)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+    elements: list[tuple[int, str]] = []
+
+    def walk(node: dict) -> None:
+        children = node.get("children", []) + node.get("shadowRoots", [])
+        own = "".join(child.get("nodeValue", "") for child in children if child.get("nodeType") == 3)
+        if (
+            node.get("nodeType") == 1
+            and node["nodeName"] not in ("SCRIPT", "STYLE", "TITLE")
+            and HANGUL.search(own)
+        ):
+            elements.append((node["nodeId"], own))
+        for child in children:
+            walk(child)
+
+    walk(root)
+    drawn, others = 0, []
+    for node_id, text in elements:
+        fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]
+        ours = sum(
+            f["glyphCount"] for f in fonts if f["isCustomFont"] and f["familyName"] == site_font.FAMILY
+        )
+        if fonts and ours < len(HANGUL.findall(text)):  # no fonts: not drawn at all (display: none)
+            others.append(f"{text.strip()[:40]!r}: {[(f['familyName'], f['glyphCount']) for f in fonts]}")
+        drawn += ours
+    session.detach()
+    return drawn, others
+
+
+def _read(tab: object, url: str, lang: str, width: int) -> Reading:
+    requests: list[str] = []
+    tab.on("request", lambda request: requests.append(request.url))
+    record = visit(tab, url)
+    tab.evaluate(READING_JS)
+    return Reading(
+        visit=record,
+        requests=requests,
+        diagram=tab.locator(".mermaid").count() > 0,
+        contrast=tab.evaluate("siteReading.lowContrast()"),
+        code_blocks=tab.evaluate("siteReading.codeBlocks()"),
+        link_lines=tab.evaluate("siteReading.linkLines()") if (lang, width) == ("ko", 390) else None,
+        hangul_fonts=_hangul_fonts(tab) if width == 1280 else None,
+        under_the_buttons=tab.evaluate("siteReading.underTheButtons()"),  # last: it scrolls code blocks
+    )
+
+
+@pytest.fixture(scope="module")
+def readings(browser: object, base_url: str) -> dict[tuple[int, str, str], Reading]:
+    """Every page of both languages at each width, each in a fresh tab; (width, lang, path) -> Reading.
+
+    Step pages at a laptop's width are also saved as screenshots for a person to look at.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="ko-KR")
+        for lang, path in all_pages():
+            tab = context.new_page()
+            found[width, lang, path] = _read(tab, f"{base_url}{LANGUAGE_ROOTS[lang]}{path}", lang, width)
+            if width == 1280 and path.startswith("step"):
+                tab.screenshot(path=str(SCREENSHOTS / f"{lang}-{path.strip('/')}.png"), full_page=True)
+            tab.close()
+        context.close()
+    return found
+
+
+def _pages(
+    readings: dict, width: int | None = None, lang: str | None = None
+) -> Iterator[tuple[str, Reading]]:
+    """(where, reading) of the pages read at `width` in `lang` (all when None)."""
+    for (read_at, read_in, path), reading in readings.items():
+        if width in (None, read_at) and lang in (None, read_in):
+            yield f"{read_at}px {LANGUAGE_ROOTS[read_in]}{path}", reading
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
+def test_mermaid_loads_only_on_pages_with_a_diagram(lang: str, readings: dict) -> None:
+    """The 3.5 MB script is requested by a page with a diagram (drawn: see above), by no other page."""
+    seen = {
+        where: (reading.diagram, any(url.endswith("/mermaid.min.js") for url in reading.requests))
+        for where, reading in _pages(readings, lang=lang)
+    }
+    assert all(diagram == loaded for diagram, loaded in seen.values()), seen
+    assert {diagram for diagram, _ in seen.values()} == {True, False}  # both kinds of page were seen
+
+
+# --- the Hangul font ------------------------------------------------------------------------------
+
+
+def _site_text(built: Built) -> str:
+    """Every HTML file's text, with entities and JSON escapes (Material's translations) decoded."""
+    text = "".join(page.read_text(encoding="utf-8") for page in built.folder.rglob("*.html"))
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), html.unescape(text))
+
+
+def test_the_font_draws_every_hangul_character_of_the_site(built: Built) -> None:
+    used = set(HANGUL.findall(_site_text(built)))
+    assert len(used) > 300  # both languages' pages were read
+    for face in site_font.FACES:
+        shipped = built.folder / "assets" / "fonts" / face.path.name
+        assert sorted(used - site_font.cmap(shipped)) == [], face.path.name
+    assert (built.folder / "assets" / "fonts" / "OFL.txt").is_file()
+    assert sum(face.path.stat().st_size for face in site_font.FACES) < 600_000
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
+def test_hangul_is_drawn_with_the_sites_own_font(lang: str, readings: dict) -> None:
+    others = {where: r.hangul_fonts[1][:5] for where, r in _pages(readings, 1280, lang) if r.hangul_fonts[1]}
+    assert others == {}, _listed(others)
+    assert sum(r.hangul_fonts[0] for _, r in _pages(readings, 1280, lang)) > 10  # 한국어, the switcher
+
+
+# --- reading: wrapping, contrast, code blocks -----------------------------------------------------
+
+
+def test_korean_links_wrap_between_words_only(readings: dict) -> None:
+    """At a phone's width, no link breaks a Korean word in two (such as 데이터 구/성 in the steps table)."""
+    pages = list(_pages(readings, 390, "ko"))
+    inside = {where: r.link_lines["insideWords"] for where, r in pages if r.link_lines["insideWords"]}
+    assert inside == {}, _listed(inside)
+    assert sum(r.link_lines["betweenWords"] for _, r in pages) > 0  # some links were long enough to wrap
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_all_text_has_enough_contrast(width: int, readings: dict) -> None:
+    """WCAG AA: at least 4.5:1 for text, 3:1 for large text (24 px, or 18.66 px bold), on every page.
+
+    The site has one palette (mkdocs.yml's theme.palette); a second one (a dark scheme) would need
+    its own reading, with the scheme switched on.
+    """
+    schemes = re.findall(r"^\s*-?\s*scheme:", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+    assert len(schemes) == 1, "read the pages with each palette's scheme too"
+    pages = list(_pages(readings, width))
+    low = {where: sorted(set(r.contrast["low"])) for where, r in pages if r.contrast["low"]}
+    assert low == {}, _listed(low)
+    assert all(r.contrast["checked"] > 20 for _, r in pages)  # the text was found
+
+
+def test_columns_are_aligned_only_in_console_tables(readings: dict) -> None:
+    """Hangul in Python and bash code keeps its own width; in the console's tables it takes two columns."""
+    kinds, wrong = set(), []
+    for where, reading in _pages(readings, 1280):
+        for block in reading.code_blocks:
+            console_table = block["language"] == "language-text" and block["table"]
+            if block["hangul"]:
+                kinds.add((block["language"], console_table))
+            # aligned outside a console table, or a console table with Hangul left unaligned
+            if block["aligned"] != console_table and (block["aligned"] or block["hangul"]):
+                wrong.append(f"{where} {block['language']}: {block['start']!r}")
+    assert wrong == [], "\n".join(wrong)
+    assert {("language-text", True), ("language-python", False)} <= kinds  # both kinds were seen
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_code_is_never_under_the_copy_button(width: int, readings: dict) -> None:
+    pages = [r.under_the_buttons for _, r in _pages(readings, width)]
+    covered = {where: r.under_the_buttons["covered"] for where, r in _pages(readings, width)}
+    covered = {where: lines for where, lines in covered.items() if lines}
+    assert covered == {}, _listed(covered)
+    assert sum(page["blocks"] for page in pages) > 100 and sum(page["scrolled"] for page in pages) > 0
+
+
+# --- recorded checker output ----------------------------------------------------------------------
+
+CODE_BLOCK = re.compile(
+    r'<div class="[^"]*highlight">(?:<span class="filename">([^<]*)</span>)?<pre>.*?<code>(.*?)</code>', re.S
+)
+TRUNCATED_CELL = re.compile(r"…[ ]*[│┃]")  # rich's overflow mark at the end of a table cell
+
+
+def truncated_output(page_html: str) -> list[str]:
+    """Lines of recorded console output that lost characters to a truncation mark (…).
+
+    The checker's output (`keras-course ...`) has no … at all; other recorded output uses … on
+    purpose (a shortened path, left-out lines), but never at the end of a table cell.
+    """
+    found = []
+    for title, code in CODE_BLOCK.findall(page_html):
+        text = html.unescape(re.sub(r"<[^>]+>", "", code))
+        checker = "keras-course" in title
+        found += [
+            line for line in text.splitlines() if ("…" in line if checker else TRUNCATED_CELL.search(line))
+        ]
+    return found
+
+
+def test_recorded_checker_output_is_never_truncated(built: Built) -> None:
+    truncated = {}
+    for page in sorted(built.folder.rglob("index.html")):
+        lines = truncated_output(page.read_text(encoding="utf-8"))
+        if lines:
+            truncated[page.parent.relative_to(built.folder).as_posix()] = lines[:5]
+    assert truncated == {}, _listed(truncated)
+    # and it would see one
+    sample = '<div class="highlight"><span class="filename">keras-course check</span><pre><code>│ 3… │</code>'
+    assert truncated_output(sample) == ["│ 3… │"]
