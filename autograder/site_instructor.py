@@ -42,6 +42,9 @@ from autograder.build import fill_stub
 from autograder.steps import STEP_BY_NUMBER, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
+LEARNER_CONFIG = (
+    ROOT / "course" / "learner_nbgrader_config.json"
+)  # what learners' Jupyter reads (see the guide)
 SOLUTIONS = ROOT / "solutions"
 ASSIGNMENT = "keras01"
 COURSE = "keras-course-class"  # the course folder, in the instructor's home
@@ -150,6 +153,10 @@ class Shell:
             "PYTHONUNBUFFERED": "1",  # stdout and stderr interleave as in a terminal
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        # The learners' Jupyter config (what a JupyterHub admin installs): nbgrader's 4 s output wait
+        # makes `nbgrader validate` fail on a busy machine.
+        (home / ".jupyter").mkdir(parents=True, exist_ok=True)
+        shutil.copy(LEARNER_CONFIG, home / ".jupyter" / "nbgrader_config.json")
 
     def path(self, shown: str) -> Path:
         return self.home / shown.removeprefix("~").lstrip("/") if shown.startswith("~") else Path(shown)

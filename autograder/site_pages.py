@@ -128,6 +128,7 @@ INSTRUCTOR_SOURCES = [
     ),
     *CHECK_SOURCES,
     ROOT / "course" / "nbgrader_config.py",
+    ROOT / "course" / "learner_nbgrader_config.json",
     ROOT / "course" / "students.csv",
     ROOT / "course" / "source" / "keras01" / "keras01.ipynb",
     ROOT / "exercises" / "README.md",

@@ -35,6 +35,9 @@ c.Exchange.root = os.environ.get("KERAS_COURSE_EXCHANGE") or DEFAULTS["exchange"
 # that runs longer is interrupted (an endless loop costs only its step) and scores zero.
 c.Execute.timeout = int(os.environ.get("KERAS_COURSE_CELL_TIMEOUT", "60"))
 c.Execute.startup_timeout = 120  # the kernel imports TensorFlow in the setup cell, not at start-up
+# nbclient waits 4 s for a cell's last output after its reply, and nbgrader makes a longer wait a
+# fatal error for the whole notebook: on a busy machine that failed whole validations and autogrades.
+c.Execute.iopub_timeout = 60
 c.Execute.shutdown_kernel = "immediate"  # saves 1-3 s a notebook
 
 # Grade only students in the gradebook (`nbgrader db student import students.csv`).

@@ -439,6 +439,10 @@ def test_a_learner_validates_before_submitting(
     answers = {1: MUTANTS["step1_lists"], 2: solution_answer(2), 3: solution_answer(3), 5: solution_answer(5)}
     fill_notebook(path, answers)  # step 4 left as the stub
     env = {**learner.env(), "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter")}
+    (tmp_path / "jupyter").mkdir()  # the learners' config a JupyterHub admin installs (instructor guide)
+    shutil.copy(
+        ROOT / "course" / "learner_nbgrader_config.json", tmp_path / "jupyter" / "nbgrader_config.json"
+    )
     done = run([str(learner.python), "-m", "nbgrader", "validate", path.name], cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stdout + done.stderr  # it exits 0 even when tests fail: read it
     step4 = [c.id for c in PUBLIC if c.step == 4]
