@@ -11,6 +11,10 @@
 3. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
    `keras-course grade` (three runs, median), in one session; the honest submissions must get
    identical points from both. The last line is the speedup.
+4. Shards: the same class graded by one run and by N shards one after another on this machine
+   (`grade --shard K/N`, then `merge`): the ratio of total CPU time (goal <= 1.1x), the CPU seconds a
+   submission costs, a shard's fixed cost, and the peak memory of one process (the guide's sizing).
+   `--only shards` runs just this part.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -234,12 +239,68 @@ def compare_graders(students: int, workers: int, repeats: int) -> tuple[float, f
         return nb_seconds, kc_seconds
 
 
+# --- shards: what sharding costs -----------------------------------------------------------------
+
+
+def cpu_of(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(CPU seconds of the command and every process it waited for, wall seconds, the run)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds, done = timed(command, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, seconds, done
+
+
+def compare_shards(students: int, shards: int, workers: int) -> dict[str, float]:
+    """One run vs `shards` shards run one after another, over the same class of notebooks: CPU seconds,
+    wall seconds and the grades (which must be the same bytes)."""
+    grade = [sys.executable, "-m", "autograder.cli", "grade"]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        course = make_course(tmp, class_answers(students))
+        one_cpu, one_wall, _ = cpu_of(
+            [*grade, str(course), "--out", str(tmp / "one"), "--workers", str(workers)]
+        )
+        shard_cpu = shard_wall = 0.0
+        for k in range(shards):
+            command = [*grade, str(course), "--out", str(tmp / "parts"), "--shard", f"{k}/{shards}"]
+            cpu, wall, done = cpu_of([*command, "--workers", str(workers)])
+            assert done.returncode == 0, done.stderr[-2000:]
+            shard_cpu, shard_wall = shard_cpu + cpu, shard_wall + wall
+        merge = [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "merge",
+            str(tmp / "parts"),
+            "--out",
+            str(tmp / "merged"),
+        ]
+        _, _, done = cpu_of(merge)
+        for name in ("grades.csv", "grades.json"):
+            assert (tmp / "one" / name).read_bytes() == (tmp / "merged" / name).read_bytes(), name
+        # ru_maxrss of the children: the largest single process (KiB on Linux), the zygote or a step.
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    fixed = (shard_cpu - one_cpu) / (shards - 1) if shards > 1 else 0.0
+    print(f"shards: {students} notebooks, one run vs {shards} shards one after another, {workers} workers")
+    print(f"one run: {one_cpu:.1f} CPU s, {one_wall:.1f} s; {one_cpu / students:.2f} CPU s per submission")
+    print(f"{shards} shards: {shard_cpu:.1f} CPU s, {shard_wall:.1f} s; merged grades identical to one run's")
+    print(f"shard overhead: total CPU time {shard_cpu / one_cpu:.2f}× one run's (goal <= 1.1×)")
+    print(f"a shard's fixed cost: about {fixed:.1f} CPU s; peak memory of one process: {peak_mib:.0f} MiB")
+    return {"one_cpu": one_cpu, "shard_cpu": shard_cpu, "per_submission": one_cpu / students, "fixed": fixed}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=3, help="runs of keras-course grade (median)")
+    parser.add_argument("--shards", type=int, default=3, help="shards of the class in part 4")
+    parser.add_argument("--only", choices=("shards",), help="run only this part")
     args = parser.parse_args()
+    if args.only == "shards":
+        compare_shards(args.students, args.shards, args.workers)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         floor = measure_floor(work)
@@ -263,6 +324,7 @@ def main() -> None:
     nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
     print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
     print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")
+    compare_shards(args.students, args.shards, args.workers)
 
 
 if __name__ == "__main__":
