@@ -8,11 +8,13 @@ export NO_MKDOCS_2_WARNING := 1
 .PHONY: install serve test test-loaded build check bench lint clean system-deps vendor-mermaid
 
 # The browser tests drive Debian's Chromium, the site's figures and its web font are made from a
-# Hangul font (Debian's fonts-nanum) and the grader's sandbox is bubblewrap: installed once, when
-# missing, with apt-get (as root, or through sudo).
+# Hangul font (Debian's fonts-nanum), the grader's sandbox is bubblewrap and the job-array test starts
+# a one-node SLURM (slurm-wlm, munge): installed once, when missing, with apt-get (as root, or sudo).
 CHROMIUM := /usr/bin/chromium
 NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 BWRAP := /usr/bin/bwrap
+SLURMCTLD := /usr/sbin/slurmctld
+MUNGED := /usr/sbin/munged
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The site's diagrams: mermaid, vendored under docs/ so the site needs no network (refresh: make vendor-mermaid).
 MERMAID_VERSION := 11.17.2
@@ -55,10 +57,10 @@ bench: install
 	$(PY) benchmarks/bench.py
 
 system-deps:
-	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ] || [ ! -x $(BWRAP) ]; then \
-	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)), fonts-nanum and bubblewrap first"; exit 1; }; \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ] || [ ! -x $(BWRAP) ] || [ ! -x $(SLURMCTLD) ] || [ ! -x $(MUNGED) ]; then \
+	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)), fonts-nanum, bubblewrap, slurm-wlm and munge first"; exit 1; }; \
 	  $(SUDO) apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum bubblewrap; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum bubblewrap slurm-wlm munge; \
 	fi
 
 vendor-mermaid:

@@ -73,6 +73,12 @@ def _grade(args: argparse.Namespace) -> int:
     return grade_command(args)
 
 
+def _merge(args: argparse.Namespace) -> int:
+    from autograder.grade_cli import merge_command
+
+    return merge_command(args)
+
+
 def _gradescope(args: argparse.Namespace) -> int:
     from autograder.gradescope import gradescope_command
 
@@ -162,7 +168,25 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="grade without the sandbox where it cannot run (learner code then reaches this machine)",
     )
+    grade.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="grade only the K-th of N slices of the class (K from 0) into OUT/shard-K-of-N/; "
+        "auto/N reads K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX",
+    )
     grade.set_defaults(run=_grade)
+
+    merge = sub.add_parser(
+        "merge", parents=[lang], help="join the shards of a class into one OUT (instructors)"
+    )
+    merge.add_argument(
+        "parts", type=Path, nargs="+", metavar="PART", help="shard-K-of-N folders, or the folder holding them"
+    )
+    merge.add_argument(
+        "--out", type=Path, required=True, help="a new folder: grades.csv, grades.json, feedback/"
+    )
+    merge.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR", help="also write into this gradebook")
+    merge.set_defaults(run=_merge)
 
     gradescope = sub.add_parser(
         "gradescope", parents=[lang], help="grade one Gradescope upload (instructors)"

@@ -12,7 +12,8 @@ from rich.text import Text
 
 from autograder.bubblewrap import unavailable_reason
 from autograder.files import printable
-from autograder.grade import GradeRun, StudentResult, grade_class
+from autograder.grade import GradeRun, StudentResult, grade_class, grader_version
+from autograder.shards import ShardError, deal, expand, merge, parse_shard, part_dir, write_manifest
 from autograder.steps import STEPS
 from autograder.submissions import discover
 
@@ -30,6 +31,9 @@ TEXT = {
         "no_sandbox": "샌드박스를 쓸 수 없어 채점하지 않습니다: {why}\n"
         "리눅스(또는 리눅스 컨테이너)에서 bubblewrap을 설치해 채점하거나, 위험을 알고 --no-sandbox를 주세요.",
         "unsandboxed": "주의: 샌드박스 없이 채점합니다 (--no-sandbox). 학생 코드가 이 컴퓨터에 닿을 수 있습니다.",
+        "shard": "조각 {k}/{n}: 학생 {size}명 (전체 {total}명) → {out}",
+        "shard_nbgrader": "--nbgrader는 조각마다가 아니라 merge에 주세요 (keras-course merge ... --nbgrader DIR).",
+        "merged": "조각 {parts}개를 합쳤습니다: {graded}명 채점, {failed}명 실패 → {out}",
     },
     "en": {
         "grading": "grading",
@@ -45,6 +49,9 @@ TEXT = {
         "Grade on Linux (or in a Linux container) with bubblewrap installed, or pass --no-sandbox "
         "knowing that learner code then reaches this machine.",
         "unsandboxed": "warning: grading without the sandbox (--no-sandbox): learner code can reach this machine.",
+        "shard": "shard {k}/{n}: {size} students (of {total}) → {out}",
+        "shard_nbgrader": "give --nbgrader to merge, not to each shard (keras-course merge ... --nbgrader DIR).",
+        "merged": "merged {parts} parts: {graded} graded, {failed} failed → {out}",
     },
 }
 
@@ -73,12 +80,30 @@ def grade_command(args: argparse.Namespace) -> int:
         print(text["none"].format(path=args.submissions), file=sys.stderr)
         return 2
     console = Console(stderr=True)
+    shard = None
+    if args.shard:
+        try:
+            shard = parse_shard(args.shard, args.lang)
+        except ShardError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        if args.nbgrader:
+            print(text["shard_nbgrader"], file=sys.stderr)
+            return 2
     if args.no_sandbox:
         console.print(text["unsandboxed"], style="bold red")
     elif why := unavailable_reason():
         console.print(text["no_sandbox"].format(why=why), style="red", markup=False)
         return 2
-    total = len(discover(args.submissions))
+    everyone = [s.student for s in discover(args.submissions)]
+    chosen, out = None, args.out
+    if shard:
+        chosen, out = deal(everyone, *shard), part_dir(args.out, *shard)
+        console.print(
+            text["shard"].format(k=shard[0], n=shard[1], size=len(chosen), total=len(everyone), out=out)
+        )
+        write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=False)
+    total = len(chosen if chosen is not None else everyone)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(text["grading"], total=total)
@@ -88,14 +113,17 @@ def grade_command(args: argparse.Namespace) -> int:
 
         run = grade_class(
             args.submissions,
-            args.out,
+            out,
             args.workers,
             args.timeout,
             args.lang,
             args.force,
             on_student=advance,
             sandboxed=not args.no_sandbox,
+            students=chosen,
         )
+    if shard:
+        write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=True)
     if args.nbgrader:
         from autograder.nbgrader_sync import write_gradebook
 
@@ -104,5 +132,28 @@ def grade_command(args: argparse.Namespace) -> int:
     if run.skipped:
         console.print(text["skipped"].format(skipped=len(run.skipped)))
     graded = len(run.results) - len(run.failed)
-    console.print(text["summary"].format(graded=graded, failed=len(run.failed), out=args.out))
-    return 1 if run.failed else 0
+    console.print(text["summary"].format(graded=graded, failed=len(run.failed), out=out))
+    # A shard that finished did its task (its failed submissions are recorded): 0, so the job array
+    # marks it COMPLETED; `merge` then exits 1 when any submission of the class failed, as `grade` does.
+    return 1 if run.failed and not shard else 0
+
+
+def merge_command(args: argparse.Namespace) -> int:
+    """`keras-course merge PART... --out OUT [--nbgrader COURSE_DIR]`: see autograder/shards.py."""
+    text = TEXT[args.lang]
+    try:
+        grades = merge(args.parts, args.out, args.lang)
+    except ShardError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.nbgrader:
+        from autograder.nbgrader_sync import write_gradebook
+
+        write_gradebook(args.nbgrader, args.out)
+    rows = grades["students"].values()
+    failed = sum(row["status"] == "failed" for row in rows)
+    parts = len(expand(args.parts))
+    Console(stderr=True).print(
+        text["merged"].format(parts=parts, graded=len(rows) - failed, failed=failed, out=args.out)
+    )
+    return 1 if failed else 0

@@ -13,6 +13,10 @@
 4. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
    `keras-course grade` (three runs, median), in one session; the honest submissions must get
    identical points from both. The last line is the speedup.
+4. Shards: the same class graded by one run and by N shards one after another on this machine
+   (`grade --shard K/N`, then `merge`): the ratio of total CPU time (goal <= 1.1x), the CPU seconds a
+   submission costs, a shard's fixed cost, and the peak memory of one process (the guide's sizing).
+   `--only shards` runs just this part.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -316,14 +321,108 @@ def compare_graders(students: int, workers: int, repeats: int) -> tuple[float, f
         return nb_seconds, kc_seconds
 
 
+# --- shards: what sharding costs -----------------------------------------------------------------
+
+
+CGROUPS = Path("/sys/fs/cgroup")
+
+
+def own_cgroup(controller: str) -> Path | None:
+    """A new cgroup (v1) under this process's own, to count what a command and all it starts use."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, names, path = line.split(":", 2)
+        if controller in names.split(","):
+            group = CGROUPS / controller / path.lstrip("/") / f"keras-course-bench-{os.getpid()}"
+            try:
+                group.mkdir()
+                return group
+            except OSError:
+                return None
+    return None
+
+
+def cpu_of(command: list[str]) -> tuple[float, float, float, subprocess.CompletedProcess]:
+    """(CPU seconds and peak MiB of the command and everything it started, wall seconds, the run).
+
+    Counted by a cgroup of its own (cpuacct and memory, v1): the grader's zygote and step children
+    live in namespaces where rusage does not reach them. Without cgroups: rusage, a lower bound."""
+    groups = {name: own_cgroup(name) for name in ("cpuacct", "memory")}
+
+    def join() -> None:
+        for group in groups.values():
+            if group is not None:
+                (group / "tasks").write_text(str(os.getpid()))
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, preexec_fn=join)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak = after.ru_maxrss / 1024
+    if groups["cpuacct"] is not None:
+        cpu = int((groups["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+    if groups["memory"] is not None:
+        peak = int((groups["memory"] / "memory.max_usage_in_bytes").read_text()) / 2**20
+    for group in groups.values():
+        for _ in range(50):  # the last children may take a moment to go
+            try:
+                group is not None and group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return cpu, peak, seconds, done
+
+
+def compare_shards(students: int, shards: int, workers: int) -> dict[str, float]:
+    """One run vs `shards` shards run one after another, over the same class of notebooks: CPU seconds,
+    wall seconds and the grades (which must be the same bytes)."""
+    grade = [sys.executable, "-m", "autograder.cli", "grade"]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        course = make_course(tmp, class_answers(students))
+        one_cpu, peak, one_wall, _ = cpu_of(
+            [*grade, str(course), "--out", str(tmp / "one"), "--workers", str(workers)]
+        )
+        shard_cpu = shard_wall = 0.0
+        for k in range(shards):
+            command = [*grade, str(course), "--out", str(tmp / "parts"), "--shard", f"{k}/{shards}"]
+            cpu, shard_peak, wall, done = cpu_of([*command, "--workers", str(workers)])
+            assert done.returncode == 0, done.stderr[-2000:]
+            shard_cpu, shard_wall, peak = shard_cpu + cpu, shard_wall + wall, max(peak, shard_peak)
+        merge = [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "merge",
+            str(tmp / "parts"),
+            "--out",
+            str(tmp / "merged"),
+        ]
+        subprocess.run(merge, cwd=ROOT, capture_output=True)
+        for name in ("grades.csv", "grades.json"):
+            assert (tmp / "one" / name).read_bytes() == (tmp / "merged" / name).read_bytes(), name
+    fixed = (shard_cpu - one_cpu) / (shards - 1) if shards > 1 else 0.0
+    print(f"shards: {students} notebooks, one run vs {shards} shards one after another, {workers} workers")
+    print(f"one run: {one_cpu:.1f} CPU s, {one_wall:.1f} s; {one_cpu / students:.2f} CPU s per submission")
+    print(f"{shards} shards: {shard_cpu:.1f} CPU s, {shard_wall:.1f} s; merged grades identical to one run's")
+    print(f"shard overhead: total CPU time {shard_cpu / one_cpu:.2f}× one run's (goal <= 1.1×)")
+    print(f"a shard's fixed cost: about {fixed:.1f} CPU s; peak memory of a run: {peak:.0f} MiB")
+    return {"one_cpu": one_cpu, "shard_cpu": shard_cpu, "per_submission": one_cpu / students, "peak": peak}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=3, help="runs of keras-course grade (median)")
-    parser.add_argument("--only-watch", action="store_true", help="measure keras-course watch only")
+    parser.add_argument("--shards", type=int, default=3, help="shards of the class in part 4")
+    parser.add_argument("--only", choices=("shards", "watch"), help="run only this part")
     args = parser.parse_args()
-    if args.only_watch:
+    if args.only == "shards":
+        compare_shards(args.students, args.shards, args.workers)
+        return
+    if args.only == "watch":
         with tempfile.TemporaryDirectory() as tmp:
             floor = measure_floor(Path(tmp))
             folder = Path(tmp) / "solutions"
@@ -357,6 +456,7 @@ def main() -> None:
     nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
     print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
     print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")
+    compare_shards(args.students, args.shards, args.workers)
 
 
 if __name__ == "__main__":

@@ -41,3 +41,15 @@ def grade_step(tmp_path_factory: pytest.TempPathFactory, zygote: Zygote):
 
 def failed_ids(report: StepReport) -> set[str]:
     return {v.check.id for v in report.verdicts if not v.passed}
+
+
+@pytest.fixture(scope="session")
+def one_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the held-out class, OUT of one `keras-course grade` over it): what every engine must match."""
+    from cluster import keras_course, make_class
+
+    work = tmp_path_factory.mktemp("one-run")
+    root = make_class(work / "class")
+    single = keras_course("grade", str(root), "--out", str(work / "single"), "--lang", "en")
+    assert single.returncode == 1, single.stderr[-3000:]  # jay's empty folder failed
+    return root, work / "single"
