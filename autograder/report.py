@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -100,7 +101,10 @@ def to_json(reports: list[StepReport], lang: str) -> dict[str, Any]:
     }
 
 
-def render(reports: list[StepReport], lang: str, console: Console | None = None) -> None:
+def render(reports: list[StepReport], lang: str, console: Console | None = None, lines: bool = True) -> None:
+    """One table per step, then the summary. `lines=False` draws no table lines: in a notebook's HTML
+    the font may draw Hangul and the marks narrower or wider than their columns, so lines would not
+    line up."""
     console = console or Console()
     for r in reports:
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
@@ -109,6 +113,7 @@ def render(reports: list[StepReport], lang: str, console: Console | None = None)
             title=f"{mark} {r.step.number}. {r.step.title[lang]}  {r.score}/{r.max}{state}",
             title_justify="left",
             show_header=False,
+            box=box.HEAVY_HEAD if lines else None,  # rich's default (drawn square without a header)
             expand=True,
         )
         table.add_column(width=2)
