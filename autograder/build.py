@@ -79,6 +79,10 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
         made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
         made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n)
     made[NOTEBOOK] = notebook_text
+    from autograder import learner_notebook  # it imports this module (stub_source)
+
+    for lang, path in learner_notebook.NOTEBOOKS.items():
+        made[path] = lambda lang=lang: learner_notebook.notebook_text(lang)
     made.update(site_pages.targets())  # the course site: code includes, console output, tables, figures
     return made
 

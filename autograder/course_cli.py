@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "course"
 
 # What a learner's copy of the package holds: `keras-course check`, the pytest plugin and the public
-# checks, and the notebook's test cells. An allowlist (paths under autograder/, a folder means its .py
+# checks, the nbgrader notebook's test cells and the learner notebook's `check(N)`. An allowlist (paths under autograder/, a folder means its .py
 # files), not a denylist, so a new instructor-only module is never shipped by accident;
 # tests/test_course.py runs `check` and `pytest` inside a release, so a missing module shows up there.
 LEARNER_MODULES = (
@@ -36,6 +36,7 @@ LEARNER_MODULES = (
     "course_cli",
     "files",
     "harness",
+    "learner",
     "notebook",
     "pytest_plugin",
     "reference",
@@ -89,6 +90,11 @@ python -m venv .venv && .venv/bin/pip install .   # `keras-course` 명령 / the 
 ```
 
 설치하지 않고 / without installing: `python -m autograder.cli check` (tensorflow, keras, numpy, rich 필요 / needed).
+
+노트북으로 풀려면 / in a notebook: `keras_course.ipynb`를 같은 환경의 JupyterLab(`.venv/bin/pip install jupyterlab`,
+`.venv/bin/jupyter lab keras_course.ipynb`)이나 VS Code(커널로 `.venv` 선택)에서 여세요. 단계마다 `check(N)` 칸이
+검사합니다. Open `keras_course.ipynb` in JupyterLab installed into the same environment, or in VS Code with
+the `.venv` kernel; each step's `check(N)` cell checks it.
 공개 검사만 들어 있습니다. 숨은 검사는 강사가 채점할 때 실행합니다.
 Only the public checks are included; the hidden checks run when your instructor grades.
 
@@ -161,6 +167,7 @@ def _require(path: Path) -> Path:
 def write_release(out: Path) -> list[Path]:
     """Write the learner's release into `out` (which must not exist yet); return the files written."""
     from autograder.build import public_checks_file, stub_file  # instructor-only: reads solutions/
+    from autograder.learner_notebook import NAME, notebook_text
     from autograder.steps import STEPS
 
     _require(ROOT / "solutions")
@@ -185,6 +192,7 @@ def write_release(out: Path) -> list[Path]:
     workflow = out / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)
     workflow.write_text(CLASSROOM_WORKFLOW.format(points=points), encoding="utf-8")
+    (out / NAME).write_text(notebook_text("ko"), encoding="utf-8")  # regenerated, as the stubs are
     guide = _require(ROOT / "exercises" / "README.md").read_text(encoding="utf-8")
     (exercises / "README.md").write_text(guide, encoding="utf-8")
     (out / "README.md").write_text(LEARNER_README + guide, encoding="utf-8")

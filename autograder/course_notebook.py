@@ -37,7 +37,10 @@ In linear regression Y = WX + B, people prepare clean data x and y, and Keras fi
 Deep learning here takes five steps: data → model → compile → train → evaluate and predict.
 Fill in one function per step (two in step 5). Each step is checked on its own with the grader's
 reference inputs, so a mistake in one step costs only that step. Do not rename the functions or delete cells.
+"""
 
+# nbgrader's notebook only: how its test cells and Validate button are used.
+VALIDATE = """\
 각 답 칸 아래의 검사 칸을 실행하거나 **Validate** 버튼(`nbgrader validate`)으로 제출 전에 확인하세요.
 숨은 검사는 채점할 때만 실행됩니다.
 Run the check cells under each answer, or the **Validate** button (`nbgrader validate`), before you submit.
@@ -163,7 +166,7 @@ def notebook() -> nbformat.NotebookNode:
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    title = nbformat.v4.new_markdown_cell(GENERATED + "\n" + INTRO, id="intro")
+    title = nbformat.v4.new_markdown_cell(GENERATED + "\n" + INTRO + "\n" + VALIDATE, id="intro")
     setup = nbformat.v4.new_code_cell(SETUP_HEAD + "\n".join(solution_imports()), id="setup")
     setup.metadata = _nbgrader("setup", locked=True)
     checks = all_checks(include_hidden=True)

@@ -19,7 +19,9 @@ import contextlib
 import io
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -47,8 +49,8 @@ class CheckNotInstalled(LookupError):
     """A test cell names a check this installation does not have (e.g. hidden checks left out)."""
 
 
-# step -> (what the result depends on, the result). One entry per step: the latest functions.
-_CACHE: dict[int, tuple[tuple[object, ...], Outcome]] = {}
+# step -> (what the result depends on, its time limit, the result). One entry per step: the latest functions.
+_CACHE: dict[int, tuple[tuple[object, ...], float | None, Outcome]] = {}
 
 
 def find_check(check_id: str) -> Check:
@@ -180,15 +182,75 @@ def _recompute(outcome: Outcome) -> None:
     replay.apply(outcome, trusted, None)
 
 
-def step_outcome(step: int, namespace: Mapping[str, Any]) -> Outcome:
-    """What the step's functions in `namespace` return on the reference inputs; cached per step."""
+class _Watchdog(threading.Thread):
+    """Interrupts the main thread after `seconds`, then every second until stopped: a KeyboardInterrupt
+    in the learner's code, as the Stop button or nbgrader's cell timeout would raise."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(daemon=True)
+        self.seconds, self.fired = seconds, False
+        self._lock, self._stopped, self._done = threading.Lock(), threading.Event(), False
+
+    def run(self) -> None:
+        wait = self.seconds
+        while not self._stopped.wait(wait):
+            with self._lock:
+                if self._done:
+                    return
+                self.fired = True
+                if hasattr(signal, "pthread_kill"):  # a real signal to the main thread ends a sleep too
+                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                else:  # Windows: C raise() also sets the event a sleeping main thread waits on
+                    signal.raise_signal(signal.SIGINT)
+            wait = 1.0  # a second hang (step 5 calls two functions) is stopped too
+
+    def stop(self) -> None:
+        """No interrupt after this returns; one sent just before is absorbed here."""
+        while True:
+            try:
+                with self._lock:
+                    self._done = True
+                self._stopped.set()
+                if self.fired:
+                    time.sleep(0.05)
+                return
+            except KeyboardInterrupt:
+                continue
+
+
+def _run_limited(step: int, namespace: Mapping[str, Any], seconds: float) -> Outcome:
+    """`_run` stopped after `seconds`: a learner's endless loop ends as a timeout, not a hung kernel.
+    Only from the main thread (signals go there); anywhere else the step runs unlimited."""
+    if threading.current_thread() is not threading.main_thread():
+        return _run(step, namespace)
+    started = time.perf_counter()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    watchdog = _Watchdog(seconds)
+    try:
+        watchdog.start()
+        try:
+            return _run(step, namespace)
+        finally:
+            watchdog.stop()
+    except KeyboardInterrupt:  # it landed outside the learner's functions (between calls, in a replay)
+        seconds_run = time.perf_counter() - started
+        return Outcome(step, "timeout", error={"seconds": round(seconds_run)}, seconds=seconds_run)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def step_outcome(step: int, namespace: Mapping[str, Any], timeout: float | None = None) -> Outcome:
+    """What the step's functions in `namespace` return on the reference inputs; cached per step.
+
+    `timeout`: seconds before the step is interrupted (None: never; nbgrader has its own cell timeout).
+    """
     key = _fingerprint(step, namespace)
     cached = _CACHE.get(step)
-    if cached is not None and _same(cached[0], key):
-        return cached[1]
+    if cached is not None and _same(cached[0], key) and cached[1] == timeout:
+        return cached[2]
     with quiet():
-        outcome = _run(step, namespace)
-    _CACHE[step] = (key, outcome)
+        outcome = _run(step, namespace) if timeout is None else _run_limited(step, namespace, timeout)
+    _CACHE[step] = (key, timeout, outcome)
     return outcome
 
 

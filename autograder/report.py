@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -128,10 +129,15 @@ def _printed(outcome: Outcome, lang: str, all_lines: bool) -> Text | None:
 
 
 def render(
-    reports: list[StepReport], lang: str, console: Console | None = None, output: bool = False
+    reports: list[StepReport],
+    lang: str,
+    console: Console | None = None,
+    output: bool = False,
+    lines: bool = True,
 ) -> None:
     """A table per step (what was expected, found, and what to try), the learner's prints under it
-    (all of them with `output`), then the summary."""
+    (all of them with `output`), then the summary. `lines=False` draws no table lines: in a
+    notebook's HTML the font may draw Hangul and the marks narrower or wider than their columns."""
     console = console or Console()
     for r in reports:
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
@@ -140,6 +146,7 @@ def render(
             title=f"{mark} {r.step.number}. {r.step.title[lang]}  {r.score}/{r.max}{state}",
             title_justify="left",
             show_header=False,
+            box=box.HEAVY_HEAD if lines else None,  # rich's default (drawn square without a header)
             expand=True,
         )
         table.add_column(width=2)

@@ -145,13 +145,21 @@ def _code_cells(notebook_path: Path) -> list[dict]:
     return code
 
 
+def _course_tool(node: ast.Import | ast.ImportFrom) -> bool:
+    """An import of this package itself (the learner notebook's `from autograder.learner import
+    check`): a tool of the notebook, not of an answer, and not importable where a step runs."""
+    names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+    return any(name == "autograder" or name.startswith("autograder.") for name in names)
+
+
 def _imports(cells: list[dict]) -> list[str]:
     """The notebook's top-level import statements, in order (answers rely on the setup cell's)."""
     lines: list[str] = []
     for cell in cells:
         try:
             tree = ast.parse(cell["source"])
-            lines += [ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+            imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+            lines += [ast.unparse(n) for n in imports if not _course_tool(n)]
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue  # the step that holds this cell reports the error when it runs
     return lines
