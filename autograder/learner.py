@@ -17,6 +17,7 @@ learner's own code in the learner's own kernel.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import linecache
 import re
@@ -29,7 +30,7 @@ from rich.markup import escape
 from rich.terminal_theme import TerminalTheme
 
 from autograder import notebook
-from autograder.checks import Check, all_checks
+from autograder.checks import CALL_HINTS, all_checks, text
 from autograder.report import StepReport, assess, render
 from autograder.runner import Outcome
 from autograder.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, Step, default_lang
@@ -62,6 +63,12 @@ NOTES = {
     },
     "bad_lang": {"ko": "언어는 {langs} 중 하나입니다", "en": "The language is one of {langs}"},
 }
+# `keras-course check`'s advice for a function that raised names a file to run; in a notebook, a cell.
+ERROR_HINT = text(
+    "오류 메시지와 줄 번호를 보고 답 칸을 고쳐 다시 실행하세요. 새 칸에서 함수를 직접 불러 보면 오류 전체를 볼 수 있습니다",
+    "read the error and its line, fix the answer cell and run it again; call the function yourself in a new "
+    "cell to see the whole error",
+)
 
 # Colours readable on a light and on a dark notebook theme alike (only the marks are coloured).
 THEME = TerminalTheme(
@@ -76,9 +83,8 @@ HTML = (
     '<pre style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:normal;font-family:D2Coding,'
     "'NanumGothicCoding',Menlo,'DejaVu Sans Mono',Consolas,'Courier New',monospace\">{code}</pre>"
 )
-TRAILING = re.compile(
-    r" +(?=(?:</span>)*\n)"
-)  # the table's padding to WIDTH, which would wrap as blank lines
+# The table's padding up to WIDTH, which would wrap into blank lines.
+TRAILING = re.compile(r" +(?=(?:</span>)*\n)")
 
 
 def set_language(lang: str) -> None:
@@ -103,12 +109,16 @@ def check(step: int | None = None, lang: str | None = None, timeout: float | Non
     for chosen in [STEP_BY_NUMBER[step]] if step is not None else STEPS:
         outcome, why = _outcome(chosen, namespace, timeout or chosen.time_limit, lang)
         notes += why
-        reports += assess([outcome], _of_step(public, chosen))
+        reports += [_in_notebook_words(r) for r in assess([outcome], public)]
     show(reports, notes, lang)
 
 
-def _of_step(checks: list[Check], step: Step) -> list[Check]:
-    return [c for c in checks if c.step == step.number]
+def _in_notebook_words(report: StepReport) -> StepReport:
+    verdicts = [
+        dataclasses.replace(v, hint=ERROR_HINT) if v.hint == CALL_HINTS["error"] else v
+        for v in report.verdicts
+    ]
+    return dataclasses.replace(report, verdicts=verdicts)
 
 
 def _outcome(

@@ -141,6 +141,11 @@ def marks(text: str, step: int) -> dict[str, str]:
     return dict(zip(ids, rows[: len(ids)]))
 
 
+def flat(text: str) -> str:
+    """The table's text with its wrapping undone (every run of spaces and newlines as one space)."""
+    return " ".join(text.split())
+
+
 def cell(source: str, cell_id: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(source, id=cell_id)
 
@@ -159,10 +164,10 @@ def test_as_generated_every_check_cell_says_what_to_fill_in(tmp_path: Path) -> N
         assert len(shown) == points and "✓" not in shown.values()
         firsts = {c.needs: c.id for c in reversed([c for c in PUBLIC if c.step == step.number])}
         assert {i for i, m in shown.items() if m == "✗"} == set(firsts.values())
-        assert "아직 풀지 않았습니다" in text and "`# YOUR CODE HERE` 아래를 채우고" in text
-        assert "단계 1개 중 0개 통과" in text and "숨은 검사" in text
+        assert "아직 풀지 않았습니다" in flat(text) and "`# YOUR CODE HERE` 아래를 채우고" in flat(text)
+        assert "단계 1개 중 0개 통과" in flat(text) and "숨은 검사" in flat(text)
         assert len([line for line in text.splitlines() if ROW.match(line)]) == points  # no hidden rows
-    assert f"단계 5개 중 0개 통과 (0/{len(PUBLIC)}점)" in table(outputs["all_check"])
+    assert f"단계 5개 중 0개 통과 (0/{len(PUBLIC)}점)" in flat(table(outputs["all_check"]))
 
 
 def learner_kernel(release: Learner, folder: Path) -> KernelManager:
@@ -206,8 +211,8 @@ def test_the_solutions_pass_every_check_in_the_learners_release(
         points = sum(c.points for c in PUBLIC if c.step == step.number)
         assert f"✓ {step.number}. {step.title['en']}  {points}/{points}" in text, text
         assert set(marks(text, step.number).values()) == {"✓"}
-        assert "1 of 1 steps passed" in text and not text.startswith("!")
-    everything = table(outputs["all_check"])
+        assert "1 of 1 steps passed" in flat(text) and not text.startswith("!")
+    everything = flat(table(outputs["all_check"]))
     assert f"5 of 5 steps passed ({len(PUBLIC)}/{len(PUBLIC)} points)" in everything
     assert "the hidden checks add theirs when your instructor grades" in everything
 
@@ -230,6 +235,9 @@ def test_a_wrong_answer_an_edit_an_error_and_a_hang_in_one_session(tmp_path: Pat
         # then breaks it with a syntax error: Python keeps the old function, check says so
         cell("def build_model():\n    model = Sequential(\n    return model", "broken"),
         cell("check(2)", "broken_check"),
+        # a cell that stops before its def: the older function is checked, with a note
+        cell("1 / 0\n\n\ndef make_data():\n    return None", "stops_early"),
+        cell("check(1)", "stops_early_check"),
         # a function that raises, one that never ends, one that sleeps, and the kernel goes on
         cell("def make_data():\n    x = 1 / 0\n    return x, x", "raises"),
         cell("check(1)", "raises_check"),
@@ -241,7 +249,7 @@ def test_a_wrong_answer_an_edit_an_error_and_a_hang_in_one_session(tmp_path: Pat
         cell("print('still here')", "alive"),
     ]
     outputs = execute(nb, tmp_path)
-    assert_clean(nb, errors={"broken"})
+    assert_clean(nb, errors={"broken", "stops_early"})
 
     for step in (1, 2):  # exactly the public checks the mutant fails
         expected = {c.id for c in PUBLIC if c.step == step} & wrong[step].fails
@@ -250,18 +258,25 @@ def test_a_wrong_answer_an_edit_an_error_and_a_hang_in_one_session(tmp_path: Pat
     assert set(marks(table(outputs["step3_check"]), 3).values()) == {"✓"}
     assert set(marks(table(outputs["fixed_check"]), 2).values()) == {"✓"}
 
-    broken = table(outputs["broken_check"])
+    broken = flat(table(outputs["broken_check"]))
     assert broken.startswith(
         "! The last time you ran the cell with `def build_model` it had a syntax error (line 2)"
     )
     assert "a syntax error stops Python reading" in broken and "0/5" in broken
 
-    raised = table(outputs["raises_check"])
+    early = table(outputs["stops_early_check"])
+    assert flat(early).startswith("! `make_data` is not from the last run of the cell with `def make_data`")
+    assert marks(early, 1) == marks(table(outputs["step1_check"]), 1)  # still the wrong answer above
+
+    raised = flat(table(outputs["raises_check"]))
     assert "`make_data` raised an error (line 2: x = 1 / 0): ZeroDivisionError: division by zero" in raised
+    assert "call the function yourself in a new cell" in raised and "exercises/" not in raised
     for hung in ("endless_check", "sleeps_check"):
-        text = table(outputs[hung])
+        text = flat(table(outputs[hung]))
         assert "stopped after 2 s without finishing (an endless loop?)" in text, text
-    assert "`make_data` is not defined yet: run the answer cell above" in table(outputs["deleted_check"])
+    assert "`make_data` is not defined yet: run the answer cell above" in flat(
+        table(outputs["deleted_check"])
+    )
     assert outputs["alive"][0].text == "still here\n"
 
 
