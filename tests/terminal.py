@@ -13,6 +13,7 @@ import pexpect
 ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 COLUMNS = 200
+ROWS = 60
 
 
 class Terminal:
@@ -20,6 +21,9 @@ class Terminal:
 
     def __init__(self, *args: str, tmp: Path | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS_COURSE_")}
+        # The terminal's own size, as a learner's: pytest-xdist's workers export COLUMNS=80 and LINES=24,
+        # which rich would prefer to the pty's size.
+        env |= {"COLUMNS": str(COLUMNS), "LINES": str(ROWS)}
         if tmp is not None:  # its temporary folders (the fork servers' own, say) go there
             env["TMPDIR"] = str(tmp)
         self.child = pexpect.spawn(
@@ -28,7 +32,7 @@ class Terminal:
             cwd=str(ROOT),
             env=env,
             encoding="utf-8",
-            dimensions=(60, COLUMNS),
+            dimensions=(ROWS, COLUMNS),
         )
         self.raw, self.mark = "", 0
 
