@@ -218,25 +218,36 @@ class _Watchdog(threading.Thread):
                 continue
 
 
-def _run_limited(step: int, namespace: Mapping[str, Any], seconds: float) -> Outcome:
-    """`_run` stopped after `seconds`: a learner's endless loop ends as a timeout, not a hung kernel.
-    Only from the main thread (signals go there); anywhere else the step runs unlimited."""
-    if threading.current_thread() is not threading.main_thread():
-        return _run(step, namespace)
-    started = time.perf_counter()
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt the main thread after `seconds` (None, or not on the main thread: no limit)."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     watchdog = _Watchdog(seconds)
     try:
         watchdog.start()
         try:
-            return _run(step, namespace)
+            yield
         finally:
             watchdog.stop()
-    except KeyboardInterrupt:  # it landed outside the learner's functions (between calls, in a replay)
-        seconds_run = time.perf_counter() - started
-        return Outcome(step, "timeout", error={"seconds": round(seconds_run)}, seconds=seconds_run)
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _run_limited(step: int, namespace: Mapping[str, Any], seconds: float | None) -> Outcome:
+    """`_run`, stopped after `seconds`: a learner's endless loop ends as a timeout, not a hung kernel.
+    An interrupt outside the learner's functions (in the grader's replay, say: nbgrader's cell timeout,
+    the Stop button, the time limit) also ends the step as a timeout, so the step's later checks do not
+    run it again."""
+    started = time.perf_counter()
+    try:
+        with _time_limit(seconds):
+            return _run(step, namespace)
+    except KeyboardInterrupt:
+        spent = time.perf_counter() - started
+        return Outcome(step, "timeout", error={"seconds": round(spent)}, seconds=spent)
 
 
 def step_outcome(step: int, namespace: Mapping[str, Any], timeout: float | None = None) -> Outcome:
@@ -249,7 +260,7 @@ def step_outcome(step: int, namespace: Mapping[str, Any], timeout: float | None 
     if cached is not None and _same(cached[0], key) and cached[1] == timeout:
         return cached[2]
     with quiet():
-        outcome = _run(step, namespace) if timeout is None else _run_limited(step, namespace, timeout)
+        outcome = _run_limited(step, namespace, timeout)
     _CACHE[step] = (key, timeout, outcome)
     return outcome
 

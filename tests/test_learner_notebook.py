@@ -12,17 +12,19 @@ import os
 import re
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
 import nbformat
+import numpy as np
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from autograder import build, learner_notebook
+from autograder import build, learner_notebook, notebook
 from autograder.build import fill_stub, stub_source
 from autograder.checks import all_checks
 from autograder.course_notebook import function_source
@@ -99,6 +101,43 @@ def test_notebook_holds_no_solution_and_nothing_hidden() -> None:
         code = "\n".join(c.source for c in read(lang).cells if c.cell_type == "code")
         for line in solution_lines:  # the hints (Markdown) may quote an answer's line, the code never
             assert line not in code, line
+
+
+# --- the time limit, in process ----------------------------------------------------------------------
+
+
+def test_a_hang_is_stopped_at_the_time_limit_and_the_next_check_runs_unhindered() -> None:
+    notebook.clear_cache()
+
+    def make_data():
+        while True:
+            pass
+
+    started = time.perf_counter()
+    outcome = notebook.step_outcome(1, {"make_data": make_data}, timeout=1)
+    assert outcome.call_status("make_data") == "timeout" and time.perf_counter() - started < 10
+    time.sleep(1.5)  # no interrupt is left over from the watchdog
+    good = notebook.step_outcome(1, {"make_data": lambda: (np.arange(1, 11), np.arange(1, 11))}, timeout=1)
+    assert good.call_status("make_data") == "ok"
+
+
+def test_an_interrupt_outside_the_learners_functions_ends_the_step_as_a_timeout(monkeypatch) -> None:
+    """nbgrader's cell timeout (or the Stop button) landing in the grader's own work: the step's other
+    check cells read the timeout at once instead of running the step again."""
+    notebook.clear_cache()
+    calls = []
+
+    def make_data():
+        calls.append(1)
+        return np.arange(1, 11), np.arange(1, 11)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(notebook, "outcome_from_export", interrupted)
+    for _ in range(2):
+        assert notebook.step_outcome(1, {"make_data": make_data}).status == "timeout"
+    assert calls == [1]
 
 
 # --- running it ------------------------------------------------------------------------------------
