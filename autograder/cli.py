@@ -154,6 +154,7 @@ def parser() -> argparse.ArgumentParser:
         "--step", type=int, choices=sorted(STEP_BY_NUMBER), help="start with this step (default: step 1)"
     )
     watch.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
+    watch.add_argument("--output", action="store_true", help="show all your code printed, not the last lines")
     watch.set_defaults(run=_watch)
 
     grade = sub.add_parser("grade", parents=[lang], help="grade a class of submissions (instructors)")

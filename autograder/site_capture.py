@@ -4,7 +4,8 @@
   drawn from, and the tutorial's Keras 2 code run under Keras 3 (what warns, what breaks). It imports
   TensorFlow, so it runs in a child: `python -m autograder.site_capture reference SEED`.
 - `learner_runs`: what `keras-course check` prints for the untouched stubs, the solutions and a few
-  common mistakes, through the real runner (child processes) and the public checks.
+  common mistakes, through the real runner (child processes) and the public checks; and how long a
+  learner waits for a cold `keras-course check` (the home page's times).
 
 Both are slow; `python -m autograder.build` reruns them only when a file they depend on changes
 (autograder/site_pages.py keeps the fingerprints).
@@ -22,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -430,7 +432,29 @@ def learner_runs() -> dict[str, Any]:
             checked = _check_round(folder, tuple(STEP_BY_NUMBER[m.step] for m in chosen), zygote)
             for mistake in chosen:
                 result["mistakes"][f"{mistake.step}.{mistake.id}"] = checked[str(mistake.step)]
-    return result
+    return result | {"timings": check_timings()}
+
+
+def check_timings(runs: int = 3) -> dict[str, Any]:
+    """Seconds a learner waits for `keras-course check` on the solutions, as typed in a terminal: a new
+    process each time, all five steps and `--step 1` (no TensorFlow). The median of `runs` runs."""
+    command = [str(Path(sys.executable).with_name("keras-course")), "check"]
+
+    def median_seconds(*options: str) -> float:
+        seconds = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([*command, folder, *options], check=True, capture_output=True)
+            seconds.append(time.perf_counter() - started)
+        return round(sorted(seconds)[len(seconds) // 2], 1)
+
+    with tempfile.TemporaryDirectory(prefix="keras-course-time-") as tmp:
+        folder = str(shutil.copytree(SOLUTIONS, Path(tmp, "solutions")))
+        return {
+            "cores": os.cpu_count(),
+            "all_steps": median_seconds(),
+            "step1": median_seconds("--step", "1"),
+        }
 
 
 def main(argv: list[str]) -> None:

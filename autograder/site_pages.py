@@ -808,8 +808,28 @@ def glossary_page(lang: str) -> str:
     return document(section("terms", glossary_rows(lang)))
 
 
+CHECK_TIME_WORDS = {
+    "ko": "- **검사 한 번**: 다섯 단계 모두 {all_steps:.0f}초쯤, TensorFlow가 필요 없는 `--step 1`은 {step1:.0f}초쯤"
+    " (이 사이트를 만들 때 코어 {cores}개 컴퓨터에서 잰 값입니다. 컴퓨터가 바쁘면 두 배까지 걸립니다). 대부분 TensorFlow를"
+    " 불러오고 4단계를 훈련하는 시간입니다. 고칠 때마다 다시 검사하려면 [`keras-course watch`](setup.md#watch)가 더 빠릅니다.",
+    "en": "- **One check**: about {all_steps:.0f} s for all five steps and about {step1:.0f} s for `--step 1`,"
+    " which needs no TensorFlow (measured on a {cores}-core computer when this site was built; up to twice that when"
+    " it is busy), mostly spent loading TensorFlow and training step 4. To re-check on every save,"
+    " [`keras-course watch`](setup.md#watch) is faster.",
+}
+
+
+def check_time(lang: str) -> str:
+    """How long `keras-course check` takes, from the recorded run (site_capture.check_timings)."""
+    return CHECK_TIME_WORDS[lang].format(**_load(LEARNER_JSON)["timings"])
+
+
 def home_page(lang: str) -> str:
-    return document(section("network", network(lang)), section("steps", steps_table(lang)))
+    return document(
+        section("network", network(lang)),
+        section("steps", steps_table(lang)),
+        section("check-time", check_time(lang)),
+    )
 
 
 def files_table(lang: str) -> str:

@@ -149,8 +149,11 @@ class WarmRunners:
 class Session:
     """One watch session: which step the learner is on, what passed, and the screen."""
 
-    def __init__(self, folder: Path, lang: str, limits: Limits, console: Console) -> None:
+    def __init__(
+        self, folder: Path, lang: str, limits: Limits, console: Console, output: bool = False
+    ) -> None:
         self.folder, self.lang, self.limits, self.console = folder, lang, limits, console
+        self.output = output  # all the learner's prints under the table, as `check --output`
         self.runners = WarmRunners()
         self.checks = all_checks(include_hidden=False)
         self.passed: dict[int, bool] = {}  # verdicts of the files as they are now
@@ -180,7 +183,7 @@ class Session:
                 break
         report = assess([outcome], self.checks)[0]
         self.passed[step.number] = report.passed
-        render([report], self.lang, self.console)
+        render([report], self.lang, self.console, output=self.output)
         return report
 
     def next_unpassed(self, after: Step) -> Step | None:
@@ -232,7 +235,7 @@ def watch_command(args: argparse.Namespace) -> int:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupt)
     console = Console(highlight=False)
-    session = Session(folder, args.lang, Limits(timeout=args.timeout), console)
+    session = Session(folder, args.lang, Limits(timeout=args.timeout), console, output=args.output)
     try:
         session.run(STEP_BY_NUMBER[args.step or 1])
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ the speed of a warm re-check is measured in benchmarks/bench.py."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -12,11 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from autograder.checks import all_checks
 from autograder.cli import main
+from autograder.runner import Limits
 from autograder.steps import STEP_BY_NUMBER
-from autograder.watch import POLL_SECONDS, SETTLE_SECONDS, StepFiles
+from autograder.watch import POLL_SECONDS, SETTLE_SECONDS, Session, StepFiles
 
 from answers import BROKEN, MUTANTS, fill, solution_answer, write_submission
 from terminal import COLUMNS, Terminal
@@ -121,6 +124,21 @@ def test_a_session_in_english_moves_past_a_passed_step_and_stops_at_once_while_t
     assert time.monotonic() - stopping < 10 and term.child.exitstatus == 0
     assert "Stopped watching." in after and "Traceback" not in term.raw
     assert not list((tmp_path / "tmp").iterdir())  # TensorFlow's fork server too, still starting
+
+
+@pytest.mark.parametrize("output", [False, True])
+def test_watch_folds_the_learners_prints_as_check_does_and_shows_them_all_with_output(tmp_path, output):
+    body = "for n in range(8):\n    print('line', n)\nx = np.arange(1, 11)\nreturn x, x.copy()"
+    folder = write_submission(tmp_path / "mine", {1: fill(1, {"make_data": body})})
+    screen = io.StringIO()
+    session = Session(folder, "en", Limits(timeout=20), Console(file=screen, width=120), output=output)
+    try:
+        assert session.check(STEP_BY_NUMBER[1]).passed
+    finally:
+        session.runners.close()
+    shown = screen.getvalue()
+    assert "│ line 7" in shown and ("│ line 0" in shown) is output
+    assert ("last 5 of 8 lines" in shown) is not output
 
 
 def test_watch_refuses_a_missing_folder_and_a_notebook_kindly(tmp_path, capsys):
