@@ -8,68 +8,19 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 from autograder import site_pages
-from autograder.course_notebook import NOTEBOOK, notebook_text
+from autograder.core.steps import STEPS
+from autograder.course.nbgrader_notebook import NOTEBOOK, notebook_text
+from autograder.course.stubs import public_checks_file, stub_file
 from autograder.site_pages import Stamped
-from autograder.steps import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
-
-
-def stub_source(solution: str) -> str:
-    """The solution with each marked region replaced by nbgrader's own stub (its ClearSolutions)."""
-    import nbformat
-    from nbgrader.preprocessors import ClearSolutions
-
-    cell = nbformat.v4.new_code_cell(solution)
-    if not ClearSolutions()._replace_solution_region(cell, "python"):
-        raise ValueError("no ### BEGIN SOLUTION region")
-    return cell.source
-
-
-def fill_stub(source: str, bodies: dict[str, str]) -> str:
-    """The inverse of stub_source: each function's `# YOUR CODE HERE` stub replaced by a body, as a
-    learner would type it (for sample classes in the tests and the docs' recorded runs)."""
-    for function, body in bodies.items():
-        stub = re.compile(
-            rf"(def {function}\(.*?\n)(?P<indent>[ ]+)# YOUR CODE HERE\n[ ]+raise NotImplementedError\(\)",
-            re.S,
-        )
-        match = stub.search(source)
-        if match is None:
-            raise ValueError(f"no stub of {function}")
-        indented = textwrap.indent(textwrap.dedent(body).strip("\n"), match["indent"])
-        source = source[: match.start()] + match[1] + indented + source[match.end() :]
-    return source
-
-
-def stub_file(step_module: str) -> str:
-    source = (SOLUTIONS / f"{step_module}.py").read_text(encoding="utf-8")
-    header = (
-        f"# 생성된 파일 (solutions/{step_module}.py에서 `make build`로 생성).\n"
-        "# `# YOUR CODE HERE` 자리만 채우세요.\n"
-        f"# Generated from solutions/{step_module}.py by `make build`.\n"
-        "# Fill in only the `# YOUR CODE HERE` parts.\n"
-    )
-    return header + stub_source(source)
-
-
-def public_checks_file(step: int) -> str:
-    """The step's public checks as learners get them beside the stubs: a copy of their one source."""
-    source = f"autograder/checks/public/step{step}.py"
-    header = (
-        f"# 생성된 파일 ({source}에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.\n"
-        f"# Generated from {source} by `make build`: the public checks, run by `pytest exercises/`.\n"
-    )
-    return header + (ROOT / source).read_text(encoding="utf-8")
 
 
 def targets() -> dict[Path, Callable[[], str | Stamped]]:
@@ -79,7 +30,7 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
         made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
         made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n)
     made[NOTEBOOK] = notebook_text
-    from autograder import learner_notebook  # it imports this module (stub_source)
+    from autograder.course import learner_notebook  # it imports this module (stub_source)
 
     for lang, path in learner_notebook.NOTEBOOKS.items():
         made[path] = lambda lang=lang: learner_notebook.notebook_text(lang)

@@ -92,7 +92,7 @@ def pythons_with_wheels(distribution: str, version: str) -> list[str]:
 
 def learners_bundle(scratch: Path) -> dict[str, Any]:
     """Install the learners' release as its README says, into a new venv, and measure it."""
-    from autograder.course_cli import write_release
+    from autograder.course.release import write_release
 
     bundle = scratch / "bundle"
     write_release(bundle)

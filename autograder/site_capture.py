@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import spec
-from autograder.steps import STEP_BY_NUMBER, STEPS
+from autograder.core import spec
+from autograder.core.steps import STEP_BY_NUMBER, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 TUTORIAL = ROOT / "docs" / "_snippets" / "keras2_tutorial.py"
-# The grader's own TensorFlow settings (autograder.sandbox.environment): same numbers, no C++ log lines.
+# The grader's own TensorFlow settings (autograder.sandbox.child.contract.environment): same numbers, no C++ log lines.
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "CUDA_VISIBLE_DEVICES": ""}
 CONSOLE_WIDTH = 80
 
@@ -136,7 +136,7 @@ def training_run(seed: int) -> dict[str, Any]:
     """The grader's step 4 reference model trained by the solution, then step 5 on the result."""
     import numpy as np
 
-    from autograder import reference
+    from autograder.core import reference
 
     _fresh(seed)
     model = reference.compiled_model(seed)
@@ -369,7 +369,7 @@ def mistake_file(mistake: Mistake) -> str:
 def _render(reports: list[Any], lang: str) -> list[str]:
     from rich.console import Console
 
-    from autograder.report import render
+    from autograder.checks.report import render
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=CONSOLE_WIDTH, color_system=None, force_terminal=False)
@@ -378,9 +378,9 @@ def _render(reports: list[Any], lang: str) -> list[str]:
 
 
 def _check_round(folder: Path, steps: tuple, zygote: Any) -> dict[str, Any]:
-    from autograder.checks import all_checks
-    from autograder.report import assess
-    from autograder.runner import run_steps
+    from autograder.checks.registry import all_checks
+    from autograder.checks.report import assess
+    from autograder.sandbox.runner import run_steps
 
     reports = assess(run_steps(folder, steps, zygote=zygote), all_checks(include_hidden=False))
     texts = {"all": {lang: _render(reports, lang) for lang in ("ko", "en")}}
@@ -408,7 +408,7 @@ def _mistake_rounds() -> list[list[Mistake]]:
 
 
 def learner_runs() -> dict[str, Any]:
-    from autograder.runner import start_runner
+    from autograder.sandbox.runner import start_runner
 
     with tempfile.TemporaryDirectory(prefix="keras-course-site-") as tmp, start_runner() as zygote:
         stubs, solutions = (

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from autograder import spec
+from autograder.core import spec
 from autograder.site_capture import QUIET_TF, SOLUTIONS, _fresh, captured, clean_console
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def convergence(seed: int, snapshots: tuple[int, ...] = SNAPSHOTS) -> list[dict[
     import keras
     import numpy as np
 
-    from autograder import reference
+    from autograder.core import reference
 
     rows: list[dict[str, Any]] = []
 
@@ -97,7 +97,7 @@ def rank_trap(seed: int) -> dict[str, Any]:
     """Each method called on a fresh model, then a method called with inputs of the other rank."""
     import numpy as np
 
-    from autograder import reference
+    from autograder.core import reference
 
     x, y = reference.data()
     shapes = {"1d": x, "2d": x.reshape(-1, 1)}

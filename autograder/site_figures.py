@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import spec
+from autograder.core import spec
 
 LABELS = {
     "ko": {

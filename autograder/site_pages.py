@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import site_font, spec
-from autograder.steps import LANGUAGES, STEP_BY_NUMBER, STEPS
+from autograder import site_font
+from autograder.core import spec
+from autograder.core.steps import LANGUAGES, STEP_BY_NUMBER, STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -87,20 +88,29 @@ def _exercise_files() -> list[Path]:
 # What each slow capture depends on. Not the runner's process plumbing (runner, sandbox, zygote):
 # it moves data without changing a word of what learners read, and it changes often.
 REFERENCE_SOURCES = [
-    HERE / "spec.py",
-    HERE / "reference.py",
+    HERE / "core" / "spec.py",
+    HERE / "core" / "reference.py",
     HERE / "site_capture.py",
     DOCS / "_snippets" / "keras2_tutorial.py",
 ]
 EXPERIMENT_SOURCES = [
-    HERE / "spec.py",
-    HERE / "reference.py",
+    HERE / "core" / "spec.py",
+    HERE / "core" / "reference.py",
     HERE / "site_capture.py",
     HERE / "site_experiments.py",
 ]
 CHECK_SOURCES = sorted((HERE / "checks").rglob("*.py"))
 LEARNER_SOURCES = [
-    *(HERE / name for name in ("report.py", "steps.py", "spec.py", "harness.py", "site_capture.py")),
+    *(
+        HERE / name
+        for name in (
+            "checks/report.py",
+            "core/steps.py",
+            "core/spec.py",
+            "sandbox/child/harness.py",
+            "site_capture.py",
+        )
+    ),
     *(p for p in CHECK_SOURCES if "hidden" not in p.parts),
 ]
 
@@ -112,21 +122,23 @@ INSTRUCTOR_SOURCES = [
         HERE / name
         for name in (
             "site_instructor.py",
-            "harness.py",
-            "report.py",
-            "steps.py",
-            "spec.py",
-            "reference.py",
-            "notebook.py",
-            "grade.py",
-            "grade_cli.py",
-            "feedback.py",
-            "submissions.py",
-            "nbgrader_sync.py",
-            "course_cli.py",
+            "sandbox/child/harness.py",
+            "checks/report.py",
+            "core/steps.py",
+            "core/spec.py",
+            "core/reference.py",
+            "learner/kernel.py",
+            "grading/grade.py",
+            "grading/commands.py",
+            "grading/feedback.py",
+            "core/submissions.py",
+            "grading/nbgrader_sync.py",
+            "course/release.py",
+            "course/layout.py",
         )
     ),
     *CHECK_SOURCES,
+    *(p for p in sorted(HERE.rglob("__init__.py")) if "checks" not in p.parts),  # the release's layout
     ROOT / "course" / "nbgrader_config.py",
     ROOT / "course" / "learner_nbgrader_config.json",
     ROOT / "course" / "students.csv",
@@ -206,7 +218,7 @@ def figure_target(name: str, lang: str) -> Stamped:
     training = _load(REFERENCE_JSON)["training"] if REFERENCE_JSON.exists() else {}
     # Only what is drawn: the run's log (timings) may change without the figure changing.
     drawn_from = json.dumps({k: training.get(k) for k in site_figures.DRAWN_FROM}, sort_keys=True)
-    stamp = fingerprint([HERE / "site_figures.py", HERE / "spec.py"], name, lang, drawn_from)
+    stamp = fingerprint([HERE / "site_figures.py", HERE / "core" / "spec.py"], name, lang, drawn_from)
     note = {"Comment": f"{SOURCE_NOTE}; drawn from {REFERENCE_JSON.relative_to(ROOT)}", "Fingerprint": stamp}
     return Stamped(
         stamp,
@@ -373,7 +385,7 @@ WORDS: dict[str, dict[str, str]] = {
         "function": "여러분이 쓸 함수",
         "checks_col": "검사 (점수)",
         "checks_cell": "공개 {public}개 + 숨김 {hidden}개 ({points}점)",
-        "not_calibrated": "아직 보정(calibration)하지 않았습니다: `python -m autograder.calibrate`를 돌리면 "
+        "not_calibrated": "아직 보정(calibration)하지 않았습니다: `python -m autograder.grading.calibrate`를 돌리면 "
         "`autograder/calibration.json`이 생기고 이 자리에 결과가 나옵니다. 지금 임계값은 "
         "MSE < {threshold:g}, 채점 시드는 {seed}입니다.",
         "threshold": "**임계값: 훈련된 가중치로 다시 계산한 MSE < {threshold:g}** · 채점 시드(seed) "
@@ -435,7 +447,7 @@ WORDS: dict[str, dict[str, str]] = {
         "function": "the function you write",
         "checks_col": "checks (points)",
         "checks_cell": "{public} public + {hidden} hidden ({points} points)",
-        "not_calibrated": "Not calibrated yet: `python -m autograder.calibrate` writes "
+        "not_calibrated": "Not calibrated yet: `python -m autograder.grading.calibrate` writes "
         "`autograder/calibration.json` and its results appear here. The threshold now is MSE < {threshold:g} "
         "and the grader's seed is {seed}.",
         "threshold": "**Threshold: MSE recomputed from the trained weights < {threshold:g}** · grader seed "
@@ -481,7 +493,7 @@ STEP_DOES = {
 
 
 def _checks(step: int | None = None) -> list[Any]:
-    from autograder.checks import all_checks
+    from autograder.checks.registry import all_checks
 
     return [c for c in all_checks(include_hidden=True) if step is None or c.step == step]
 
@@ -1149,8 +1161,8 @@ def timings_table(lang: str, recording: dict[str, Any]) -> str:
 
 
 def limits_table(lang: str) -> str:
-    """The sandbox's limits per child, from autograder.runner.Limits and each step's time limit."""
-    from autograder.runner import Limits
+    """The sandbox's limits per child, from autograder.sandbox.child.contract.Limits and each step's time limit."""
+    from autograder.sandbox.child.contract import Limits
 
     g, limits = GUIDE[lang], Limits()
     by_time: dict[float, list[str]] = {}

@@ -37,8 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from autograder.sandbox import environment  # noqa: E402
-from autograder.steps import STEPS  # noqa: E402
+from autograder.core.steps import STEPS  # noqa: E402
+from autograder.sandbox.child.contract import environment  # noqa: E402
 
 from answers import MUTANTS, fill, fill_notebook, solution_answer  # noqa: E402
 from terminal import Terminal  # noqa: E402
@@ -267,7 +267,7 @@ def nbgrader_points(course: Path) -> dict[str, dict[str, float]]:
     """Points per student per step from the course's gradebook after `nbgrader autograde`."""
     from nbgrader.api import Gradebook
 
-    from autograder.nbgrader_sync import course_db_url
+    from autograder.grading.nbgrader_sync import course_db_url
 
     points: dict[str, dict[str, float]] = {}
     with Gradebook(course_db_url(course)) as gradebook:

@@ -6,7 +6,7 @@ import re
 import shutil
 
 from autograder import build
-from autograder.steps import STEPS
+from autograder.core.steps import STEPS
 
 from answers import fill
 from conftest import ROOT

@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from autograder import site_font, site_pages
-from autograder.steps import STEPS
+from autograder.core.steps import STEPS
 
 from conftest import ROOT
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from autograder import site_figures, site_pages
+from autograder.core.steps import STEPS
 from autograder.site_capture import MISTAKES, QUIET_TF
-from autograder.steps import STEPS
 
 from answers import TUTORIAL
 from conftest import ROOT
@@ -96,12 +96,13 @@ def test_the_tutorial_code_is_quoted() -> None:
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_instructor_page_shows_the_calibration_once_measured(lang: str, tmp_path: Path, monkeypatch) -> None:
-    """Before `python -m autograder.calibrate` has run the page says so; after, it shows the threshold,
+    """Before `python -m autograder.grading.calibrate` has run the page says so; after, it shows the threshold,
     the grader's seed, the margins and each variant's pass rate, from calibration.json's own summary."""
-    from autograder import calibrate, spec
+    from autograder.core import spec
+    from autograder.grading import calibrate
 
     monkeypatch.setattr(site_pages, "CALIBRATION_JSON", tmp_path / "calibration.json")
-    assert "python -m autograder.calibrate" in site_pages.calibration(lang)
+    assert "python -m autograder.grading.calibrate" in site_pages.calibration(lang)
     seeds = sorted({0, 1, 2, 3, 4, spec.GRADER_SEED})
     per_seed = {
         str(s): {"untrained": 120.0 + s, "reference": 0.05 * (s + 1), "epochs_10": 9.0, "batch_size_32": 4.0}
@@ -242,7 +243,7 @@ def test_try_more_outputs_say_what_the_pages_say() -> None:
     these outputs must keep showing."""
     import numpy as np
 
-    from autograder import spec
+    from autograder.core import spec
 
     data = _experiments()
     tried = data["try"]
@@ -277,7 +278,7 @@ def test_try_more_outputs_say_what_the_pages_say() -> None:
 
 def test_try_files_start_from_the_course_seed() -> None:
     """The pages promise the same numbers as the course's run: every file that trains uses its seed."""
-    from autograder import spec
+    from autograder.core import spec
 
     for path in (ROOT / "docs" / "_snippets" / "try").glob("*.py"):
         source = path.read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.sandbox import environment
+from autograder.sandbox.child.contract import environment
 
 from answers import MUTANTS, fill, solution_answer
 from conftest import ROOT
