@@ -261,7 +261,9 @@ def _instructor_course_commands(sub: argparse._SubParsersAction) -> None:
     actions = course.add_subparsers(dest="action", required=True)
     init = actions.add_parser("init", help="set up a fresh nbgrader course folder")
     init.add_argument("dir", help="course folder to create")
-    init.add_argument("--course-id", default="keras-course", help="nbgrader course id (default: keras-course)")
+    init.add_argument(
+        "--course-id", default="keras-course", help="nbgrader course id (default: keras-course)"
+    )
     init.add_argument("--exchange", default="", help="exchange folder (default: DIR/exchange)")
     init.add_argument("--students", help="CSV of students (id,last_name,first_name,email); default: a sample")
     init.add_argument("--force", action="store_true", help="replace DIR if it exists")

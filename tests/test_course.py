@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from autograder import build
 from autograder.checks.registry import all_checks
 from autograder.core.steps import STEPS
 from autograder.course import layout, stubs
@@ -204,7 +205,11 @@ def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learn
     # The package's files are exactly what its folders declare learner-facing (autograder.course.layout).
     declared = {module_file(m).relative_to(ROOT).as_posix() for m in layout.learner_modules()}
     assert {f for f in files if f.startswith("autograder/")} == declared
-    assert {"autograder/cli.py", "autograder/checks/public/step1.py", "autograder/learner/watch.py"} <= declared
+    assert {
+        "autograder/cli.py",
+        "autograder/checks/public/step1.py",
+        "autograder/learner/watch.py",
+    } <= declared
     assert not [f for f in files if f.startswith(("autograder/checks/hidden", "autograder/grading"))]
     for name in sorted(files):
         text = (learner.release / name).read_text(encoding="utf-8")

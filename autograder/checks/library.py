@@ -59,7 +59,6 @@ class Check:
         return self.test.__name__
 
 
-
 class InvalidCheck(ValueError):
     """A check written against the contract above (caught when its module is imported)."""
 

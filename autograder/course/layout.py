@@ -47,7 +47,9 @@ def read_package(folder: Path, package: Path = PACKAGE) -> Package:
     may = _field(doc, "May import")
     facing = _field(doc, "Learner-facing")
     if may is None or facing is None:
-        raise ValueError(f"{relative}/__init__.py: its docstring needs `May import:` and `Learner-facing:` lines")
+        raise ValueError(
+            f"{relative}/__init__.py: its docstring needs `May import:` and `Learner-facing:` lines"
+        )
     modules = [p.stem for p in folder.glob("*.py")]
     own = lambda stem: name if stem == "__init__" else f"{name}.{stem}"  # noqa: E731
     if facing == "yes":

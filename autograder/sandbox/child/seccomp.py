@@ -141,6 +141,8 @@ def install() -> None:
         return
     filters = (_SockFilter * len(program))(*(_SockFilter(*row) for row in program))
     prog = _SockFprog(len(program), filters)
-    if ctypes.CDLL(None, use_errno=True).prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
+    if (
+        ctypes.CDLL(None, use_errno=True).prctl(22, 2, ctypes.byref(prog), 0, 0) != 0
+    ):  # PR_SET_SECCOMP, FILTER
         errno = ctypes.get_errno()
         raise OSError(errno, f"seccomp: {os.strerror(errno)}")
