@@ -8,6 +8,9 @@
 
 Both are slow; `python -m autograder.build` reruns them only when a file they depend on changes
 (autograder/site_pages.py keeps the fingerprints).
+
+Over 400 lines: the two recordings, the common mistakes they show and the child that runs them; build
+tooling for docs/, which a learner never installs.
 """
 
 from __future__ import annotations

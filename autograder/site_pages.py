@@ -7,6 +7,9 @@ and manifest (tables, hints), autograder/calibration.json (threshold), two real 
 autograder/site_capture.py (console output, figures), and the instructor guide's nbgrader round and
 `keras-course grade` runs recorded by autograder/site_instructor.py. It also makes the site's Hangul web
 font (autograder/site_font.py). Registered in autograder/build.py's targets().
+
+Over 400 lines: every generated part of the site, its words in both languages included; build tooling
+for docs/, which a learner never installs.
 """
 
 from __future__ import annotations

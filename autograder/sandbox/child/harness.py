@@ -6,6 +6,10 @@ The parent (autograder.sandbox.runner) judges; this process only reports what th
 returned, as JSON and a numpy archive (no pickles). Everything this module needs after learner code
 has run is captured before that code is imported, so patching builtins, numpy or keras in a
 learner's module does not change what is exported.
+
+Over 400 lines: one child's whole job (load the learner's file, call its functions, export each
+step, rebuild and replay for the grader) in one module, so that all it relies on once learner code
+has run is captured at its top, before any learner code is imported.
 """
 
 from __future__ import annotations
