@@ -249,7 +249,7 @@ def test_without_the_sandbox_check_still_judges_the_same(tmp_path):
 
 def test_a_venv_under_tmp_is_bound_back_over_each_steps_private_tmp():
     """Each step gets a fresh /tmp; Python's packages may live there (a CI clone in /tmp): they are
-    bound at a side path too, and each step binds them back (autograder.sandbox)."""
+    bound at a side path too, and each step binds them back (autograder.sandbox.child.confine)."""
     from pathlib import Path
 
     from autograder.sandbox.bubblewrap import hidden_by_private_temp

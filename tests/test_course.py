@@ -70,7 +70,7 @@ def test_setup_cell_is_read_only_and_silences_tensorflow_before_importing_it() -
     assert setup.source.index("TF_ENABLE_ONEDNN_OPTS") < setup.source.index("import keras")
 
 
-# --- autograder.notebook, in process -----------------------------------------------------------
+# --- autograder.learner.kernel, in process ----------------------------------------------------
 
 
 def noisy_make_data():  # a correct step 1 that writes to every stream a test cell could reach

@@ -235,7 +235,7 @@ def test_loss_plots_drawn_from_parallel_workers_all_succeed(tmp_path):
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from autograder.feedback import plot_loss
+from autograder.grading.feedback import plot_loss
 curves = [[5.0 - 0.03 * i - 0.1 * k for i in range(10)] for k in range(8)]
 with ThreadPoolExecutor(8) as pool:
     list(pool.map(lambda k: plot_loss(curves[k], Path({str(tmp_path)!r}) / f"{{sys.argv[1]}}-{{k}}.png", "ko"), range(8)))

@@ -301,7 +301,8 @@ def test_the_gradescope_bundle_holds_the_two_scripts_at_its_root_and_the_whole_g
     with zipfile.ZipFile(tmp_path / "autograder.zip") as bundle:
         modes = {info.filename: info.external_attr >> 16 for info in bundle.infolist()}
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
-    assert {"pyproject.toml", "autograder/checks/hidden/step4.py", "autograder/gradescope.py"} <= set(modes)
+    graded = {"pyproject.toml", "autograder/checks/hidden/step4.py", "autograder/grading/gradescope.py"}
+    assert graded <= set(modes)
     assert not [name for name in modes if "__pycache__" in name]
     for script in ("setup.sh", "run_autograder"):
         syntax = subprocess.run(["bash", "-n", str(ROOT / "course" / "gradescope" / script)])

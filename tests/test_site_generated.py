@@ -140,7 +140,7 @@ def test_what_the_pages_say_about_keras_3_is_what_the_recorded_run_did() -> None
 
 
 def test_nav_and_page_titles_use_the_manifest_step_titles() -> None:
-    """mkdocs.yml and the pages name the steps exactly as autograder/steps.py does, in both languages."""
+    """mkdocs.yml and the pages name the steps exactly as autograder/core/steps.py does, in both languages."""
     import yaml
 
     class Loader(

@@ -26,8 +26,8 @@ NAME = "keras_course.ipynb"
 NOTEBOOKS = {lang: ROOT / "docs" / lang / "downloads" / NAME for lang in LANGUAGES}
 
 GENERATED = (
-    "<!-- 생성된 파일: solutions/와 autograder/에서 `make build`로 만듭니다 (autograder/learner_notebook.py). -->\n"
-    "<!-- Generated from solutions/ and autograder/ by `make build` (autograder/learner_notebook.py). -->\n"
+    "<!-- 생성된 파일: solutions/와 autograder/에서 `make build`로 만듭니다 (autograder/course/learner_notebook.py). -->\n"
+    "<!-- Generated from solutions/ and autograder/ by `make build` (autograder/course/learner_notebook.py). -->\n"
 )
 
 HOW_TO = """\

@@ -139,7 +139,7 @@ def grade_command(args: argparse.Namespace) -> int:
 
 
 def merge_command(args: argparse.Namespace) -> int:
-    """`keras-course merge PART... --out OUT [--nbgrader COURSE_DIR]`: see autograder/shards.py."""
+    """`keras-course merge PART... --out OUT [--nbgrader COURSE_DIR]`: see autograder/grading/shards.py."""
     text = TEXT[args.lang]
     try:
         grades = merge(args.parts, args.out, args.lang)

@@ -1,11 +1,11 @@
 """Parent side: run each step of a learner's folder in a confined child and collect plain data.
 
-On Linux the children are forked from a pre-warmed zygote (autograder.sandbox.child.zygote) that imported
-TensorFlow once and lives inside bubblewrap (autograder.sandbox.bubblewrap); each step then gets its own
-namespaces, private folders, limits and wall time (autograder.sandbox). The parent trusts nothing the
-child left: it reads only regular files, without following symlinks, with size caps, checks their
-shape and makes every string printable. A child that crashes, hangs or exits early is a failed
-outcome; a fork server that dies is restarted and costs only the steps it was running.
+On Linux the children are forked from a pre-warmed zygote (autograder.sandbox.child.zygote) that
+imported TensorFlow once and lives inside bubblewrap (autograder.sandbox.bubblewrap); each step then
+gets its own namespaces, private folders, limits and wall time (autograder.sandbox.child.confine).
+The parent trusts nothing the child left (autograder.sandbox.results). A child that crashes, hangs or
+exits early is a failed outcome; a fork server that dies is restarted and costs only the steps it was
+running (autograder.sandbox.launch).
 """
 
 from __future__ import annotations

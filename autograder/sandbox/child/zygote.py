@@ -1,8 +1,8 @@
 """A pre-warmed parent for the processes that run learner code: it imports TensorFlow once, then
-forks a confined keeper per step (autograder.sandbox), so no step pays the import again.
+forks a confined keeper per step (autograder.sandbox.child.confine), so no step pays the import again.
 
-Started by autograder.sandbox.launch.Zygote, inside bubblewrap where the machine allows it, with a scrubbed
-environment; speaks JSON lines:
+Started as a program by autograder.sandbox.launch.Zygote, inside bubblewrap where the machine allows
+it, with a scrubbed environment; speaks JSON lines:
     stdin:  {"id": 7, "step": 4, "job": "7", "filename": "step4_train.py", "timeout": 120,
              "uid": 61000 | null, "jobs": "/jobs", "limits": {...}}
     stdout: {"id": 7, "pid": 1234}      when the keeper has started
