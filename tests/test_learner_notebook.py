@@ -241,7 +241,7 @@ def test_the_solutions_pass_every_check_in_the_learners_release(
     path.write_bytes(NOTEBOOKS["en"].read_bytes())
     fill_notebook(path, {step.number: solution_answer(step.number) for step in STEPS})
     nb = nbformat.read(path, as_version=4)
-    probe = "import autograder\nfrom autograder.checks import hidden_available\nprint(autograder.__file__, hidden_available())"
+    probe = "import autograder\nfrom autograder.checks.registry import hidden_available\nprint(autograder.__file__, hidden_available())"
     nb.cells.insert(2, cell(probe, "probe"))
     outputs = execute(nb, tmp_path, learner_kernel(learner, tmp_path))
     assert_clean(nb)

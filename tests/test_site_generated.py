@@ -353,7 +353,7 @@ def _korean_texts() -> dict[str, str]:
             if p.name != "glossary.md"
         ),
         *(ROOT / "docs" / "_snippets").glob("*.ko.md"),
-        ROOT / "autograder" / "steps.py",
+        ROOT / "autograder" / "core" / "steps.py",
         ROOT / "autograder" / "site_pages.py",
         ROOT / "autograder" / "site_figures.py",
         *(ROOT / "autograder" / "checks").rglob("*.py"),
