@@ -49,7 +49,8 @@ import json, time
 start = time.perf_counter()
 import tensorflow, keras
 imported = time.perf_counter()
-from autograder import harness, reference
+from autograder.core import reference
+from autograder.sandbox.child import harness
 harness.prepare_tensorflow()  # the graders' own TensorFlow settings: the floor is theirs too
 model = reference.compiled_model()
 x, y = reference.data()

@@ -23,7 +23,7 @@ EXPORT = """
 import json, sys
 from pathlib import Path
 import numpy as np
-from autograder import harness
+from autograder.sandbox.child import harness
 if sys.argv[1] == "tuned":
     harness.prepare_tensorflow()
 results = {}
