@@ -15,5 +15,5 @@ holds every module to that. The rest of this folder is the course site's build t
 
 May import: any
 Learner-facing: autograder.cli
-Build tooling: autograder.build, autograder.install_sizes, autograder.site_capture, autograder.site_experiments, autograder.site_figures, autograder.site_font, autograder.site_instructor, autograder.site_pages
+Build tooling: sitegen.build, sitegen.install_sizes, sitegen.site_capture, sitegen.site_experiments, sitegen.site_figures, sitegen.site_font, sitegen.site_instructor, sitegen.site_pages
 """

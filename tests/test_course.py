@@ -18,13 +18,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import build
 from autograder.checks.registry import all_checks
 from autograder.core.steps import STEPS
 from autograder.course import layout, stubs
 from autograder.course.layout import module_file
 from autograder.course.nbgrader_notebook import ASSIGNMENT, NOTEBOOK, notebook_text
 from autograder.learner import kernel
+from sitegen import build
 
 from answers import MUTANTS, TUTORIAL, fill_notebook, solution_answer, write_submission
 from conftest import ROOT

@@ -18,6 +18,7 @@ from autograder.course.layout import Package
 from autograder.sandbox import bubblewrap
 
 PACKAGE = layout.PACKAGE
+SITEGEN = PACKAGE.parent / "sitegen"  # the site generator: build tooling beside the package
 LONG = 400  # lines; a longer module says why in its docstring, on a line `Over 400 lines: ...`
 CLI = "autograder.cli"
 
@@ -118,9 +119,8 @@ def forbidden_imports(package: Path) -> list[str]:
 
 
 def cli_importers(package: Path) -> list[str]:
-    """Modules that import the command (only the site's build tooling documents its output)."""
-    tooling = {t for p in layout.packages(package) for t in p.build_tooling}
-    return [m for m, targets in import_graph(package).items() if CLI in targets and m not in tooling]
+    """Modules that import the command."""
+    return [m for m, targets in import_graph(package).items() if CLI in targets]
 
 
 def package_cycles(package: Path) -> list[list[str]]:
@@ -194,6 +194,17 @@ def test_the_trusted_side_starts_the_child_side_and_imports_only_its_contract() 
 
 def test_modules_are_short_or_say_why_not() -> None:
     assert long_modules(PACKAGE) == []
+    assert long_modules(SITEGEN) == []
+
+
+def test_the_package_never_imports_the_site_generator() -> None:
+    importers = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            importers += [path.name for name in names if name.split(".")[0] == "sitegen"]
+    assert importers == []
 
 
 def test_a_learners_copy_holds_everything_its_modules_import_and_nothing_secret() -> None:

@@ -22,7 +22,6 @@ class Package:
     folder: Path
     may_import: tuple[str, ...]  # packages (their own modules, not subpackages) or modules; ("any",)
     learner_facing: tuple[str, ...]  # modules learners get: all of them, none, or those named
-    build_tooling: tuple[str, ...] = ()
 
     @property
     def modules(self) -> list[str]:
@@ -59,7 +58,7 @@ def read_package(folder: Path, package: Path = PACKAGE) -> Package:
     else:
         shipped = (name, *_names(facing))  # the named modules, and the package itself
     allowed = () if may == "nothing" else _names(may)
-    return Package(name, folder, allowed, shipped, _names(_field(doc, "Build tooling")))
+    return Package(name, folder, allowed, shipped)
 
 
 def packages(package: Path = PACKAGE) -> list[Package]:

@@ -1,4 +1,4 @@
-"""Generate the learner's notebook docs/{ko,en}/downloads/keras_course.ipynb (run by autograder.build).
+"""Generate the learner's notebook docs/{ko,en}/downloads/keras_course.ipynb (run by sitegen.build).
 
 For a learner alone (no nbgrader): the course notebook's intro, setup imports, step texts and answer
 stubs (autograder.course.nbgrader_notebook, one source for each), and under each answer a cell `check(N)`

@@ -1,4 +1,4 @@
-"""Generate the nbgrader source notebook course/source/keras01/keras01.ipynb (run by autograder.build).
+"""Generate the nbgrader source notebook course/source/keras01/keras01.ipynb (run by sitegen.build).
 
 Everything in it comes from elsewhere: the functions (with their `### BEGIN SOLUTION` regions) and
 imports from solutions/, titles and hints from the manifest, one test cell per check of the check

@@ -1,6 +1,6 @@
 """The course's files made from its one source, solutions/: the stubs learners fill in (nbgrader's own
 ClearSolutions), the public checks copied beside them, and the inverse, a stub filled in as a
-learner would type it. Read by `make build` (autograder.build), the releases and the tests.
+learner would type it. Read by `make build` (sitegen.build), the releases and the tests.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 size of the installed `.venv`, for the learners' bundle (`pip install .` in what `keras-course release`
 writes) and for this repository (`make install`, which must have run).
 
-    python -m autograder.install_sizes      # several minutes; writes docs/_snippets/install_sizes.json
+    python -m sitegen.install_sizes      # several minutes; writes docs/_snippets/install_sizes.json
 
 Like autograder/calibration.json it is measured on purpose, not by `make build` (it downloads about
 half a gigabyte); tests/test_site_generated.py fails when the installed TensorFlow is not the one measured.
@@ -112,7 +112,7 @@ def main() -> None:
         repository = measure(repository_venv, Path(tmp))
     tensorflow = next(name for name in ("tensorflow-cpu", "tensorflow") if _has_distribution(name))
     data = {
-        "_comment": "measured by `python -m autograder.install_sizes`; do not edit",
+        "_comment": "measured by `python -m sitegen.install_sizes`; do not edit",
         "python": platform.python_version(),
         "platform": f"{sys.platform}-{platform.machine()}",
         "tensorflow": f"{tensorflow} {metadata.version(tensorflow)}",

@@ -8,7 +8,7 @@ boxes print, and when Keras 3 refuses an input of another rank.
 - `rank_trap`: `fit`, `evaluate`, `predict` called twice on a fresh model with inputs of shape (10,)
   and (10, 1), in both orders; and the installed Keras code that turns (n,) into (n, 1).
 
-It imports TensorFlow, so it runs in a child: `python -m autograder.site_experiments SEED OUT.json`.
+It imports TensorFlow, so it runs in a child: `python -m sitegen.site_experiments SEED OUT.json`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.core import spec
-from autograder.site_capture import QUIET_TF, SOLUTIONS, _fresh, captured, clean_console
+from sitegen.site_capture import QUIET_TF, SOLUTIONS, _fresh, captured, clean_console
 
 ROOT = Path(__file__).resolve().parent.parent
 TRY_DIR = ROOT / "docs" / "_snippets" / "try"
@@ -166,7 +166,7 @@ def experiments_in_child(seed: int) -> dict[str, Any]:
     env = os.environ | QUIET_TF | {"PYTHONHASHSEED": "0"}
     with tempfile.TemporaryDirectory(prefix="keras-course-experiments-") as tmp:
         out = Path(tmp, "experiments.json")
-        command = [sys.executable, "-m", "autograder.site_experiments", str(seed), str(out)]
+        command = [sys.executable, "-m", "sitegen.site_experiments", str(seed), str(out)]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"experiments failed:\n{done.stderr[-3000:]}")
@@ -175,7 +175,7 @@ def experiments_in_child(seed: int) -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     if len(argv) != 2:
-        sys.exit("usage: python -m autograder.site_experiments SEED OUT.json")
+        sys.exit("usage: python -m sitegen.site_experiments SEED OUT.json")
     Path(argv[1]).write_text(json.dumps(experiments(int(argv[0])), ensure_ascii=False), encoding="utf-8")
 
 

@@ -18,8 +18,8 @@ Each command runs as typed on the page (`bash -c`, with the virtualenv's `bin` f
 set to the temporary folder); its output is kept as a terminal shows it, stdout and stderr together,
 with what differs between machines and runs replaced: the temporary folder by `~`, install paths by
 `…`, times by `YYYY-MM-DD hh:mm:ss.ffffff`, random names by `X`s. It takes a few minutes, so
-`python -m autograder.build` reruns it only when a file it depends on changes (site_pages.py keeps
-the fingerprint): `python -m autograder.site_instructor OUT.json` runs it alone.
+`python -m sitegen.build` reruns it only when a file it depends on changes (site_pages.py keeps
+the fingerprint): `python -m sitegen.site_instructor OUT.json` runs it alone.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def solution_bodies(step: int) -> dict[str, str]:
 
 def answers_of(plan: tuple[str, ...] | str) -> dict[int, dict[str, str]]:
     """Function bodies per step: the solutions, with the named mistakes (`"2.swapped"`) in their place."""
-    from autograder.site_capture import MISTAKES
+    from sitegen.site_capture import MISTAKES
 
     answers = {step.number: solution_bodies(step.number) for step in STEPS}
     chosen = {f"{m.step}.{m.id}": m for m in MISTAKES}
@@ -114,7 +114,7 @@ def answer_notebook(path: Path, plan: tuple[str, ...] | str) -> None:
 
 def mistakes_shown() -> dict[str, Any]:
     """junho's mistakes, for the page: what each one is, in both languages."""
-    from autograder.site_capture import MISTAKES
+    from sitegen.site_capture import MISTAKES
 
     chosen = {f"{m.step}.{m.id}": m for m in MISTAKES}
     return {name: {"step": chosen[name].step, "title": chosen[name].title} for name in JUNHO_MISTAKES}
@@ -356,7 +356,7 @@ def recording() -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     if len(argv) != 1:
-        sys.exit("usage: python -m autograder.site_instructor OUT.json")
+        sys.exit("usage: python -m sitegen.site_instructor OUT.json")
     Path(argv[0]).write_text(json.dumps(recording(), ensure_ascii=False, indent=1), encoding="utf-8")
 
 

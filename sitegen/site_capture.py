@@ -2,12 +2,12 @@
 
 - `reference_run`: the solutions' own `__main__` blocks, the seeded reference fit the figures are
   drawn from, and the tutorial's Keras 2 code run under Keras 3 (what warns, what breaks). It imports
-  TensorFlow, so it runs in a child: `python -m autograder.site_capture reference SEED`.
+  TensorFlow, so it runs in a child: `python -m sitegen.site_capture reference SEED`.
 - `learner_runs`: what `keras-course check` prints for the untouched stubs, the solutions and a few
   common mistakes, through the real runner (child processes) and the public checks.
 
-Both are slow; `python -m autograder.build` reruns them only when a file they depend on changes
-(autograder/site_pages.py keeps the fingerprints).
+Both are slow; `python -m sitegen.build` reruns them only when a file they depend on changes
+(sitegen/site_pages.py keeps the fingerprints).
 
 Over 400 lines: the two recordings, the common mistakes they show and the child that runs them; build
 tooling for docs/, which a learner never installs.
@@ -253,7 +253,7 @@ def reference_in_child(seed: int) -> dict[str, Any]:
     env = os.environ | QUIET_TF | {"PYTHONHASHSEED": "0"}
     with tempfile.TemporaryDirectory(prefix="keras-course-site-") as tmp:
         out = Path(tmp, "reference.json")
-        command = [sys.executable, "-m", "autograder.site_capture", "reference", str(seed), str(out)]
+        command = [sys.executable, "-m", "sitegen.site_capture", "reference", str(seed), str(out)]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"reference run failed:\n{done.stderr[-3000:]}")
@@ -439,7 +439,7 @@ def learner_runs() -> dict[str, Any]:
 def main(argv: list[str]) -> None:
     """`reference SEED OUT`: write the reference run as JSON to OUT (stdout is Keras's to print on)."""
     if len(argv) != 3 or argv[0] != "reference":
-        sys.exit("usage: python -m autograder.site_capture reference SEED OUT.json")
+        sys.exit("usage: python -m sitegen.site_capture reference SEED OUT.json")
     payload = reference_run(int(argv[1]))
     Path(argv[2]).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 

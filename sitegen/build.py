@@ -1,7 +1,7 @@
 """Regenerate every generated file from its one source; `--check` fails when any is stale.
 
-python -m autograder.build          # write
-python -m autograder.build --check  # compare only (CI)
+python -m sitegen.build          # write
+python -m sitegen.build --check  # compare only (CI)
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder import site_pages
 from autograder.core.steps import STEPS
 from autograder.course.nbgrader_notebook import NOTEBOOK, notebook_text
 from autograder.course.stubs import public_checks_file, stub_file
-from autograder.site_pages import Stamped
+from sitegen import site_pages
+from sitegen.site_pages import Stamped
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"

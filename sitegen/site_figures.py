@@ -1,7 +1,7 @@
 """The site's figures, drawn from the seeded reference run (docs/_snippets/generated/reference.json).
 
 PNG files are compared by what they are drawn from, not by their bytes: each records the fingerprint
-of its data and of this module in a PNG text chunk, and `python -m autograder.build --check` reads
+of its data and of this module in a PNG text chunk, and `python -m sitegen.build --check` reads
 that chunk back (no matplotlib needed). Pixel bytes vary with the matplotlib and FreeType versions;
 the data and the drawing code are what make a figure right or stale.
 """
