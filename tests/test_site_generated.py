@@ -354,8 +354,8 @@ def _korean_texts() -> dict[str, str]:
         ),
         *(ROOT / "docs" / "_snippets").glob("*.ko.md"),
         ROOT / "autograder" / "core" / "steps.py",
-        ROOT / "autograder" / "site_pages.py",
-        ROOT / "autograder" / "site_figures.py",
+        ROOT / "sitegen" / "site_pages.py",
+        ROOT / "sitegen" / "site_figures.py",
         *(ROOT / "autograder" / "checks").rglob("*.py"),
         *(ROOT / "docs" / "_snippets" / "try").glob("*.py"),
     ]
