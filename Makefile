@@ -35,10 +35,10 @@ serve: install
 	$(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
 build: install
-	$(PY) -m autograder.build
+	$(PY) -m sitegen.build
 
 check: install
-	$(PY) -m autograder.build --check
+	$(PY) -m sitegen.build --check
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,20 +8,18 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from autograder.checks import all_checks, hidden_available
-from autograder.report import assess, render, to_json
-from autograder.runner import Limits, run_steps
-from autograder.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, default_lang
+from autograder.checks.registry import NO_HIDDEN, all_checks, hidden_available
+from autograder.checks.report import assess, render, to_json
+from autograder.core.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, default_lang
+from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.runner import run_steps
 
 MESSAGES = {
     "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
     "bad_notebook": {"ko": "노트북을 읽을 수 없습니다: {why}", "en": "cannot read the notebook: {why}"},
-    "no_hidden": {
-        "ko": "숨은 검사는 이 설치에 없습니다 (강사용). 공개 검사만 실행합니다.",
-        "en": "hidden checks are not installed here (instructors only); running the public checks.",
-    },
     "hint": {
         "ko": "{n}단계 힌트 {level}/{levels} — {title}",
         "en": "Hint {level}/{levels} for step {n} — {title}",
@@ -33,16 +31,19 @@ MESSAGES = {
 }
 
 
+Handler = Callable[[argparse.Namespace], int]
+
+
 def _check(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not (path.is_dir() or (path.is_file() and path.suffix == ".ipynb")):
         print(MESSAGES["no_folder"][args.lang].format(path=path), file=sys.stderr)
         return 2
     if args.hidden and not hidden_available():
-        print(MESSAGES["no_hidden"][args.lang], file=sys.stderr)
+        print(NO_HIDDEN[args.lang], file=sys.stderr)
     steps = (STEP_BY_NUMBER[args.step],) if args.step else STEPS
     with tempfile.TemporaryDirectory(prefix="keras-course-check-") as scratch:
-        from autograder.submissions import InvalidSubmission, Submission, step_folder, student_path
+        from autograder.core.submissions import InvalidSubmission, Submission, step_folder, student_path
 
         folder = path
         mine = Submission("you", path if path.suffix == ".ipynb" else student_path(path))
@@ -62,25 +63,25 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from autograder.watch import watch_command
+    from autograder.learner.watch import watch_command
 
     return watch_command(args)
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grade_cli import grade_command
+    from autograder.grading.commands import grade_command
 
     return grade_command(args)
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from autograder.grade_cli import merge_command
+    from autograder.grading.commands import merge_command
 
     return merge_command(args)
 
 
 def _gradescope(args: argparse.Namespace) -> int:
-    from autograder.gradescope import gradescope_command
+    from autograder.grading.gradescope import gradescope_command
 
     return gradescope_command(args)
 
@@ -209,10 +210,65 @@ def parser() -> argparse.ArgumentParser:
     hint.add_argument("--all", action="store_true", help="every hint of the step, the answer's lines last")
     hint.add_argument("--reset", action="store_true", help="start again from the first hint")
     hint.set_defaults(run=_hint)
-    from autograder.course_cli import register  # `release` and `course init` (instructors)
-
-    register(sub)
+    _instructor_course_commands(sub)
     return root
+
+
+def _release(args: argparse.Namespace) -> int:
+    from autograder.course.release import release_command
+
+    return release_command(args)
+
+
+def _gradescope_bundle(args: argparse.Namespace) -> int:
+    from autograder.course.release import gradescope_bundle_command
+
+    return gradescope_bundle_command(args)
+
+
+def _course_init(args: argparse.Namespace) -> int:
+    from autograder.course.release import course_init_command
+
+    return course_init_command(args)
+
+
+def _instructors_only(handler: Handler) -> Handler:
+    """A clear one-line error, not a traceback, where an instructor's package is not installed (a
+    learner's release holds only the learner-facing packages)."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except ModuleNotFoundError as exc:
+            print(f"keras-course {args.command}: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def _instructor_course_commands(sub: argparse._SubParsersAction) -> None:
+    """`release`, `gradescope-bundle` and `course init`, run by autograder.course.release."""
+    release = sub.add_parser("release", help="build the learners' .py release (instructors)")
+    release.add_argument("out", help="folder to create")
+    release.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    release.set_defaults(run=_instructors_only(_release))
+
+    bundle = sub.add_parser("gradescope-bundle", help="build the autograder zip for Gradescope (instructors)")
+    bundle.add_argument("out", help="zip file to create, e.g. autograder.zip")
+    bundle.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    bundle.set_defaults(run=_instructors_only(_gradescope_bundle))
+
+    course = sub.add_parser("course", help="nbgrader course tools (instructors)")
+    actions = course.add_subparsers(dest="action", required=True)
+    init = actions.add_parser("init", help="set up a fresh nbgrader course folder")
+    init.add_argument("dir", help="course folder to create")
+    init.add_argument(
+        "--course-id", default="keras-course", help="nbgrader course id (default: keras-course)"
+    )
+    init.add_argument("--exchange", default="", help="exchange folder (default: DIR/exchange)")
+    init.add_argument("--students", help="CSV of students (id,last_name,first_name,email); default: a sample")
+    init.add_argument("--force", action="store_true", help="replace DIR if it exists")
+    init.set_defaults(run=_instructors_only(_course_init))
 
 
 def main(argv: list[str] | None = None) -> int:

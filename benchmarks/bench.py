@@ -37,8 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from autograder.sandbox import environment  # noqa: E402
-from autograder.steps import STEPS  # noqa: E402
+from autograder.core.steps import STEPS  # noqa: E402
+from autograder.sandbox.child.contract import environment  # noqa: E402
 
 from answers import MUTANTS, fill, fill_notebook, solution_answer  # noqa: E402
 from terminal import Terminal  # noqa: E402
@@ -49,7 +49,8 @@ import json, time
 start = time.perf_counter()
 import tensorflow, keras
 imported = time.perf_counter()
-from autograder import harness, reference
+from autograder.core import reference
+from autograder.sandbox.child import harness
 harness.prepare_tensorflow()  # the graders' own TensorFlow settings: the floor is theirs too
 model = reference.compiled_model()
 x, y = reference.data()
@@ -267,7 +268,7 @@ def nbgrader_points(course: Path) -> dict[str, dict[str, float]]:
     """Points per student per step from the course's gradebook after `nbgrader autograde`."""
     from nbgrader.api import Gradebook
 
-    from autograder.nbgrader_sync import course_db_url
+    from autograder.grading.nbgrader_sync import course_db_url
 
     points: dict[str, dict[str, float]] = {}
     with Gradebook(course_db_url(course)) as gradebook:

@@ -1,12 +1,14 @@
 # 생성된 파일 (autograder/checks/public/step1.py에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.
 # Generated from autograder/checks/public/step1.py by `make build`: the public checks, run by `pytest exercises/`.
-"""Step 1's public checks: `make_data()` returns x and y. PYTEST_DONT_REWRITE (see autograder.checks)."""
+"""Step 1's public checks: `make_data()` returns x and y. PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import Outcome, check, found, show, spec, text
+from autograder.checks.library import check, found, show, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

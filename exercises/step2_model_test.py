@@ -1,20 +1,13 @@
 # 생성된 파일 (autograder/checks/public/step2.py에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.
 # Generated from autograder/checks/public/step2.py by `make build`: the public checks, run by `pytest exercises/`.
 """Step 2's public checks: `build_model()` returns the tutorial's Sequential model.
-PYTEST_DONT_REWRITE (see autograder.checks)."""
+PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks import (
-    Outcome,
-    check,
-    describe_layers,
-    found,
-    layer_params,
-    model_layers,
-    spec,
-    text,
-)
+from autograder.checks.library import check, describe_layers, found, layer_params, model_layers, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

@@ -1,13 +1,15 @@
 # 생성된 파일 (autograder/checks/public/step4.py에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.
 # Generated from autograder/checks/public/step4.py by `make build`: the public checks, run by `pytest exercises/`.
 """Step 4's public checks: `train_model(model, x, y)` returns the History of a real fit.
-PYTEST_DONT_REWRITE (see autograder.checks)."""
+PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
 import math
 
-from autograder.checks import Outcome, assert_genuine_history, check, found, spec, text
+from autograder.checks.library import assert_genuine_history, check, found, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

@@ -1,11 +1,13 @@
 # 생성된 파일 (autograder/checks/public/step5.py에서 `make build`로 생성): 공개 검사, `pytest exercises/`로 실행합니다.
 # Generated from autograder/checks/public/step5.py by `make build`: the public checks, run by `pytest exercises/`.
 """Step 5's public checks: `evaluate_model` returns (loss, mse) and `predict` the model's outputs.
-PYTEST_DONT_REWRITE (see autograder.checks)."""
+PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks import Outcome, check, found, is_real_number, spec, text
+from autograder.checks.library import check, found, is_real_number, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

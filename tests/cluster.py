@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.steps import STEPS
+from autograder.core.steps import STEPS
 
 from answers import ALTERNATIVES, MUTANTS, TUTORIAL, write_submission
 from conftest import ROOT

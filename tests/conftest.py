@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.report import StepReport, assess
-from autograder.runner import Limits, Zygote, run_step
-from autograder.steps import STEP_BY_NUMBER
+from autograder.checks.report import StepReport, assess
+from autograder.core.steps import STEP_BY_NUMBER
+from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.launch import Zygote
+from autograder.sandbox.runner import run_step
 
 from answers import Answer, write_submission
 

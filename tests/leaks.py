@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import inspect
 
-from autograder import checks
-from autograder.checks import Check, all_checks
-from autograder.steps import STEPS
+from autograder.checks import library, registry
+from autograder.checks.library import Check
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEPS
 
 from answers import solution_answer
 
@@ -46,8 +47,8 @@ def hidden_texts(
 def hidden_code() -> list[str]:
     """The statements that judge the hidden checks (autograder/checks/hidden/), one per line, less
     those the public checks also have (`assert prediction is not None, found(...)`)."""
-    public = "\n".join(inspect.getsource(m) for m in checks.check_modules(include_hidden=False))
-    public += inspect.getsource(checks)
+    public = "\n".join(inspect.getsource(m) for m in registry.check_modules(include_hidden=False))
+    public += inspect.getsource(library)
     lines = []
     for check in HIDDEN:
         source = inspect.getsource(check.test)

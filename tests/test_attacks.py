@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.bubblewrap import unavailable_reason
-from autograder.checks import all_checks
-from autograder.files import printable
-from autograder.steps import STEPS
+from autograder.checks.registry import all_checks
+from autograder.core.files import printable
+from autograder.core.steps import STEPS
+from autograder.sandbox.bubblewrap import unavailable_reason
 
 from answers import Answer, write_submission
 from conftest import ROOT
@@ -327,7 +327,7 @@ def forged_step4() -> dict[str, Answer]:
                 """
                 import sys
                 def _forge():
-                    harness = sys.modules.get("autograder.harness")
+                    harness = sys.modules.get("autograder.sandbox.child.harness")
                     real = harness.Export.write
                     def write(self, outdir):
                     """
@@ -365,7 +365,7 @@ def forged_step4() -> dict[str, Answer]:
             prelude=textwrap.dedent(
                 """
                 import sys
-                _harness = sys.modules.get("autograder.harness")
+                _harness = sys.modules.get("autograder.sandbox.child.harness")
                 _real = _harness._describe_model
                 def _fake(net, keras):
                     info = _real(net, keras)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 
-from autograder import build
-from autograder.steps import STEPS
+from autograder.core.steps import STEPS
+from sitegen import build
 
 from answers import fill
 from conftest import ROOT

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import calibrate, spec
+from autograder.core import spec
+from autograder.grading import calibrate
 
 pytestmark = pytest.mark.skipif(not calibrate.OUTPUT.exists(), reason="calibration.json not measured yet")
 
@@ -17,7 +18,7 @@ def calibration():
 def test_summary_is_fresh_for_the_current_threshold_and_seed(calibration):
     """Changing spec.LOSS_THRESHOLD or spec.GRADER_SEED without re-summarizing fails here."""
     fresh = calibrate.summarize(calibration["per_seed"], calibration["measured_with"])
-    assert calibration == fresh, "run `python -m autograder.calibrate --resummarize` and commit"
+    assert calibration == fresh, "run `python -m autograder.grading.calibrate --resummarize` and commit"
 
 
 def test_measured_over_at_least_500_seeds(calibration):

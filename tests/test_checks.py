@@ -9,11 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from autograder import spec
-from autograder.checks import all_checks
-from autograder.report import assess
-from autograder.runner import Limits, run_step, run_steps
-from autograder.steps import STEP_BY_NUMBER, STEPS
+from autograder.checks.registry import all_checks
+from autograder.checks.report import assess
+from autograder.core import spec
+from autograder.core.steps import STEP_BY_NUMBER, STEPS
+from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.runner import run_step, run_steps
 
 from answers import ALTERNATIVES, BROKEN, MUTANTS, TUTORIAL, Answer, solution_answer, write_submission
 from conftest import ROOT, failed_ids
@@ -159,7 +160,7 @@ def test_reference_trained_model_predicts_close_to_11_12_13():
 
 def test_the_spawning_runner_used_off_linux_gives_the_same_verdicts(tmp_path):
     """macOS and Windows have no fork server: a fresh harness process per step must judge the same."""
-    from autograder.runner import Spawner
+    from autograder.sandbox.launch import Spawner
 
     for step in (STEPS[0], STEPS[2]):
         shutil.copy(ROOT / "solutions" / step.filename, tmp_path)
@@ -195,7 +196,7 @@ def test_a_fork_bomb_is_stopped_and_poisons_no_later_step(tmp_path, zygote):
 def test_a_fork_server_that_dies_is_restarted_and_costs_only_its_running_steps(tmp_path):
     """Learner code cannot reach the fork server, but should it die anyway (the OOM killer, say),
     the step it was running fails with a reason and the next step starts a new server."""
-    from autograder.runner import Zygote
+    from autograder.sandbox.launch import Zygote
 
     folder = write_submission(tmp_path / "honest", {1: (ROOT / "solutions" / "step1_data.py").read_text()})
     slow = write_submission(tmp_path / "slow", {1: BROKEN["step1_endless_loop"][0]})
@@ -215,7 +216,7 @@ def test_a_fork_server_outlives_the_thread_that_started_or_restarted_it(tmp_path
     """bubblewrap's --die-with-parent follows the thread that started it: `watch` starts its fork
     servers in the background, and a worker thread of `grade` restarts one that died; either must
     go on serving after that thread has ended."""
-    from autograder.runner import Zygote
+    from autograder.sandbox.launch import Zygote
 
     folder = write_submission(tmp_path, {1: (ROOT / "solutions" / "step1_data.py").read_text()})
     with ThreadPoolExecutor(1) as pool:
@@ -236,7 +237,7 @@ def test_a_fork_server_outlives_the_thread_that_started_or_restarted_it(tmp_path
 def test_without_the_sandbox_check_still_judges_the_same(tmp_path):
     """A learner's machine without bubblewrap or user namespaces: `check` falls back to the fork
     server with limits only, and judges exactly as the sandboxed one does."""
-    from autograder.runner import Zygote
+    from autograder.sandbox.launch import Zygote
 
     for step in STEPS:
         shutil.copy(ROOT / "solutions" / step.filename, tmp_path)
@@ -248,10 +249,10 @@ def test_without_the_sandbox_check_still_judges_the_same(tmp_path):
 
 def test_a_venv_under_tmp_is_bound_back_over_each_steps_private_tmp():
     """Each step gets a fresh /tmp; Python's packages may live there (a CI clone in /tmp): they are
-    bound at a side path too, and each step binds them back (autograder.sandbox)."""
+    bound at a side path too, and each step binds them back (autograder.sandbox.child.confine)."""
     from pathlib import Path
 
-    from autograder.bubblewrap import hidden_by_private_temp
+    from autograder.sandbox.bubblewrap import hidden_by_private_temp
 
     packages = [Path("/tmp/clone/.venv"), Path("/opt/python"), Path("/var/tmp/site")]
     assert hidden_by_private_temp(packages) == {
@@ -262,7 +263,7 @@ def test_a_venv_under_tmp_is_bound_back_over_each_steps_private_tmp():
 
 def test_step_1_runs_without_importing_tensorflow_and_judges_the_same(tmp_path, zygote):
     """`check --step 1` needs only numpy: its fork server imports no TensorFlow (about 2 s, not 10)."""
-    from autograder.runner import start_runner
+    from autograder.sandbox.runner import start_runner
 
     answers = {"solution": solution_answer(1), "mutant": MUTANTS["step1_from_zero"]}
     with start_runner(steps=(STEP_BY_NUMBER[1],)) as light:

@@ -6,7 +6,7 @@ import json
 import shutil
 
 from autograder.cli import main
-from autograder.steps import STEPS
+from autograder.core.steps import STEPS
 
 from answers import write_submission
 from conftest import ROOT

@@ -18,10 +18,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import build, course_cli, notebook
-from autograder.checks import all_checks
-from autograder.course_notebook import ASSIGNMENT, NOTEBOOK, notebook_text
-from autograder.steps import STEPS
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEPS
+from autograder.course import layout, stubs
+from autograder.course.layout import module_file
+from autograder.course.nbgrader_notebook import ASSIGNMENT, NOTEBOOK, notebook_text
+from autograder.learner import kernel
+from sitegen import build
 
 from answers import MUTANTS, TUTORIAL, fill_notebook, solution_answer, write_submission
 from conftest import ROOT
@@ -67,7 +70,7 @@ def test_setup_cell_is_read_only_and_silences_tensorflow_before_importing_it() -
     assert setup.source.index("TF_ENABLE_ONEDNN_OPTS") < setup.source.index("import keras")
 
 
-# --- autograder.notebook, in process -----------------------------------------------------------
+# --- autograder.learner.kernel, in process ----------------------------------------------------
 
 
 def noisy_make_data():  # a correct step 1 that writes to every stream a test cell could reach
@@ -85,8 +88,8 @@ def noisy_make_data():  # a correct step 1 that writes to every stream a test ce
 
 
 def test_a_passing_check_prints_one_line_and_nothing_on_stderr(capfd: pytest.CaptureFixture[str]) -> None:
-    notebook.clear_cache()
-    assert notebook.assert_check("step1.arrays", {"make_data": noisy_make_data}) is None
+    kernel.clear_cache()
+    assert kernel.assert_check("step1.arrays", {"make_data": noisy_make_data}) is None
     out, err = capfd.readouterr()
     assert err == ""
     assert (
@@ -96,31 +99,31 @@ def test_a_passing_check_prints_one_line_and_nothing_on_stderr(capfd: pytest.Cap
 
 
 def test_a_failing_check_says_what_and_why_in_korean_then_english() -> None:
-    notebook.clear_cache()
+    kernel.clear_cache()
     with pytest.raises(AssertionError) as failure:
-        notebook.assert_check("step1.arrays", {"make_data": lambda: ([1, 2], [1, 2])})
+        kernel.assert_check("step1.arrays", {"make_data": lambda: ([1, 2], [1, 2])})
     text = str(failure.value)
     assert text.index("기대한 것") < text.index("Expected: ") and "Found: (list, list)" in text
     assert failure.value._render_traceback_() == [f"CheckFailed: {text}"]  # IPython shows just this
 
 
 def test_each_step_runs_once_until_a_function_or_what_it_uses_changes() -> None:
-    notebook.clear_cache()
+    kernel.clear_cache()
     namespace: dict = {"calls": []}  # a notebook's globals: cells define into it
     exec("import numpy as np\ndef helper():\n    return np.arange(1, 11)", namespace)
     exec("def make_data():\n    calls.append(1)\n    return helper(), helper()", namespace)
     for check in ("step1.arrays", "step1.shape", "step1.x_values"):
-        notebook.assert_check(check, namespace)
+        kernel.assert_check(check, namespace)
     assert len(namespace["calls"]) == 1
     exec("def helper():\n    return np.arange(10)", namespace)  # the learner re-ran the helper's cell
     with pytest.raises(AssertionError):
-        notebook.assert_check("step1.x_values", namespace)
+        kernel.assert_check("step1.x_values", namespace)
     assert len(namespace["calls"]) == 2
 
 
 def test_an_interrupted_step_fails_its_checks_as_a_timeout_at_once() -> None:
     """nbgrader interrupts a cell at its timeout: the step's other test cells must not hang again."""
-    notebook.clear_cache()
+    kernel.clear_cache()
     calls = []
 
     def make_data():
@@ -129,13 +132,13 @@ def test_an_interrupted_step_fails_its_checks_as_a_timeout_at_once() -> None:
 
     for check in ("step1.arrays", "step1.shape"):
         with pytest.raises(AssertionError, match="stopped after .* s without finishing"):
-            notebook.assert_check(check, {"make_data": make_data})
+            kernel.assert_check(check, {"make_data": make_data})
     assert len(calls) == 1
 
 
 def test_a_missing_check_fails_loudly() -> None:
-    with pytest.raises(notebook.CheckNotInstalled, match="checks/hidden/ is missing"):
-        notebook.assert_check("step9.nothing", {})
+    with pytest.raises(kernel.CheckNotInstalled, match="checks/hidden/ is missing"):
+        kernel.assert_check("step9.nothing", {})
 
 
 def test_test_cells_in_a_real_kernel_write_nothing_to_stderr(tmp_path: Path) -> None:
@@ -146,7 +149,7 @@ def test_test_cells_in_a_real_kernel_write_nothing_to_stderr(tmp_path: Path) -> 
     nb.cells = [cell for cell in source.cells if cell.id in keep]
     for cell in nb.cells:  # as released: nbgrader's stubs in the answer cells
         if cell.id.endswith("_answer"):
-            cell.source = build.stub_source(cell.source)
+            cell.source = stubs.stub_source(cell.source)
     path = tmp_path / "part.ipynb"
     nbformat.write(nb, path)
     fill_notebook(path, {1: MUTANTS["step1_lists"], 2: TUTORIAL[2]})
@@ -198,14 +201,16 @@ def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learn
     files = {str(p.relative_to(learner.release)) for p in learner.release.rglob("*") if p.is_file()}
     assert {f"exercises/{s.filename}" for s in STEPS} | {"exercises/README.md", "pyproject.toml"} <= files
     assert {f"exercises/{s.checks_filename}" for s in STEPS} <= files
-    modules = [m for m in course_cli.LEARNER_MODULES if not (ROOT / "autograder" / m).is_dir()]
-    assert {f"autograder/{m}.py" for m in modules} | {
-        "README.md",
+    assert "README.md" in files
+    # The package's files are exactly what its folders declare learner-facing (autograder.course.layout).
+    declared = {module_file(m).relative_to(ROOT).as_posix() for m in layout.learner_modules()}
+    assert {f for f in files if f.startswith("autograder/")} == declared
+    assert {
+        "autograder/cli.py",
         "autograder/checks/public/step1.py",
-    } <= files
-    assert not [
-        f for f in files if f.startswith("autograder/checks/hidden") or f == "autograder/calibrate.py"
-    ]
+        "autograder/learner/watch.py",
+    } <= declared
+    assert not [f for f in files if f.startswith(("autograder/checks/hidden", "autograder/grading"))]
     for name in sorted(files):
         text = (learner.release / name).read_text(encoding="utf-8")
         for secret in [
@@ -218,7 +223,7 @@ def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learn
             assert secret not in text, (name, secret)
     for step in STEPS:  # the stubs are the generated ones, as fresh as `make build` makes them
         stub = (learner.release / "exercises" / step.filename).read_text(encoding="utf-8")
-        assert stub == build.stub_file(step.module)
+        assert stub == stubs.stub_file(step.module)
 
 
 def test_watch_ships_in_the_installed_release(learner: Learner, tmp_path: Path) -> None:
@@ -337,7 +342,7 @@ def test_a_hidden_test_cell_fails_loudly_where_hidden_checks_are_missing(
 ) -> None:
     cell = (
         "import numpy as np\n"
-        "from autograder.notebook import assert_check\n"
+        "from autograder.learner.kernel import assert_check\n"
         "def make_data():\n"
         "    return np.arange(1, 11), np.arange(1, 11)\n"
         "assert_check('step1.arrays', globals())\n"

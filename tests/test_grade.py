@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks import all_checks
-from autograder.grade import grade_class
-from autograder.steps import STEPS
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEPS
+from autograder.grading.grade import grade_class
 
 from answers import MUTANTS, Answer, write_submission
 from conftest import ROOT
@@ -205,7 +205,7 @@ def test_scores_go_into_the_nbgrader_gradebook(graded, tmp_path):
 
     from nbgrader.api import Gradebook
 
-    from autograder.nbgrader_sync import course_db_url, write_gradebook
+    from autograder.grading.nbgrader_sync import course_db_url, write_gradebook
 
     _, out, _ = graded
     course = tmp_path / "course"
@@ -235,7 +235,7 @@ def test_loss_plots_drawn_from_parallel_workers_all_succeed(tmp_path):
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from autograder.feedback import plot_loss
+from autograder.grading.feedback import plot_loss
 curves = [[5.0 - 0.03 * i - 0.1 * k for i in range(10)] for k in range(8)]
 with ThreadPoolExecutor(8) as pool:
     list(pool.map(lambda k: plot_loss(curves[k], Path({str(tmp_path)!r}) / f"{{sys.argv[1]}}-{{k}}.png", "ko"), range(8)))

@@ -8,8 +8,9 @@ import textwrap
 
 import pytest
 
-from autograder.checks import CALL_HINTS, all_checks
-from autograder.steps import STEPS
+from autograder.checks.judging import CALL_HINTS
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEPS
 
 from conftest import ROOT
 

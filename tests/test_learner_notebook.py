@@ -24,11 +24,13 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from autograder import build, learner_notebook, notebook
-from autograder.build import fill_stub, stub_source
-from autograder.checks import all_checks
-from autograder.course_notebook import function_source
-from autograder.steps import STEP_BY_NUMBER, STEPS
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEP_BY_NUMBER, STEPS
+from autograder.course import learner_notebook
+from autograder.course.nbgrader_notebook import function_source
+from autograder.course.stubs import fill_stub, stub_source
+from autograder.learner import kernel
+from sitegen import build
 
 from answers import MUTANTS, fill_notebook, solution_answer
 from conftest import ROOT
@@ -74,7 +76,7 @@ def test_notebook_is_valid_has_fixed_ids_no_outputs_and_the_stubs() -> None:
         for step in STEPS:  # exactly nbgrader's stubs, the same as exercises/ and the nbgrader release
             assert cells[f"step{step.number}_answer"].source == stub_source(function_source(step))
             assert cells[f"step{step.number}_check"].source == f"check({step.number})"
-        assert "from autograder.learner import check, set_language" in cells["setup"].source
+        assert "from autograder.learner.notebook import check, set_language" in cells["setup"].source
         assert f'set_language("{lang}")' in cells["setup"].source
 
 
@@ -107,24 +109,24 @@ def test_notebook_holds_no_solution_and_nothing_hidden() -> None:
 
 
 def test_a_hang_is_stopped_at_the_time_limit_and_the_next_check_runs_unhindered() -> None:
-    notebook.clear_cache()
+    kernel.clear_cache()
 
     def make_data():
         while True:
             pass
 
     started = time.perf_counter()
-    outcome = notebook.step_outcome(1, {"make_data": make_data}, timeout=1)
+    outcome = kernel.step_outcome(1, {"make_data": make_data}, timeout=1)
     assert outcome.call_status("make_data") == "timeout" and time.perf_counter() - started < 10
     time.sleep(1.5)  # no interrupt is left over from the watchdog
-    good = notebook.step_outcome(1, {"make_data": lambda: (np.arange(1, 11), np.arange(1, 11))}, timeout=1)
+    good = kernel.step_outcome(1, {"make_data": lambda: (np.arange(1, 11), np.arange(1, 11))}, timeout=1)
     assert good.call_status("make_data") == "ok"
 
 
 def test_an_interrupt_outside_the_learners_functions_ends_the_step_as_a_timeout(monkeypatch) -> None:
     """nbgrader's cell timeout (or the Stop button) landing in the grader's own work: the step's other
     check cells read the timeout at once instead of running the step again."""
-    notebook.clear_cache()
+    kernel.clear_cache()
     calls = []
 
     def make_data():
@@ -134,9 +136,9 @@ def test_an_interrupt_outside_the_learners_functions_ends_the_step_as_a_timeout(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(notebook, "outcome_from_export", interrupted)
+    monkeypatch.setattr(kernel, "outcome_from_export", interrupted)
     for _ in range(2):
-        assert notebook.step_outcome(1, {"make_data": make_data}).status == "timeout"
+        assert kernel.step_outcome(1, {"make_data": make_data}).status == "timeout"
     assert calls == [1]
 
 
@@ -239,7 +241,7 @@ def test_the_solutions_pass_every_check_in_the_learners_release(
     path.write_bytes(NOTEBOOKS["en"].read_bytes())
     fill_notebook(path, {step.number: solution_answer(step.number) for step in STEPS})
     nb = nbformat.read(path, as_version=4)
-    probe = "import autograder\nfrom autograder.checks import hidden_available\nprint(autograder.__file__, hidden_available())"
+    probe = "import autograder\nfrom autograder.checks.registry import hidden_available\nprint(autograder.__file__, hidden_available())"
     nb.cells.insert(2, cell(probe, "probe"))
     outputs = execute(nb, tmp_path, learner_kernel(learner, tmp_path))
     assert_clean(nb)

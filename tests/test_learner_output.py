@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder import feedback, spec
-from autograder.checks import Verdict, all_checks, found
-from autograder.grade import Gradebook, GradeRun, StudentResult
-from autograder.grade_cli import summary_table
-from autograder.report import StepReport, render, summary
-from autograder.runner import Outcome, learner_output
-from autograder.steps import STEPS
+from autograder.checks.judging import Verdict
+from autograder.checks.library import found
+from autograder.checks.registry import all_checks
+from autograder.checks.report import StepReport, render, summary
+from autograder.core import spec
+from autograder.core.outcome import Outcome
+from autograder.core.steps import STEPS
+from autograder.grading import feedback
+from autograder.grading.commands import summary_table
+from autograder.grading.grade import Gradebook, GradeRun, StudentResult
+from autograder.sandbox.results import learner_output
 
 from answers import MUTANTS, Answer
 

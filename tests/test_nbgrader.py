@@ -30,10 +30,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build import stub_source
-from autograder.checks import all_checks
-from autograder.course_notebook import ASSIGNMENT, function_source
-from autograder.steps import STEPS
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEPS
+from autograder.course.nbgrader_notebook import ASSIGNMENT, function_source
+from autograder.course.stubs import stub_source
 
 from answers import MUTANTS, TUTORIAL, Answer, fill_notebook, solution_answer
 from conftest import ROOT

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import checks
-from autograder.checks import InvalidCheck, Verdict, all_checks, check, found, judge, text
-from autograder.runner import Outcome
-from autograder.steps import STEPS
+from autograder.checks import library
+from autograder.checks.judging import Verdict, judge
+from autograder.checks.library import InvalidCheck, check, found, text
+from autograder.checks.registry import all_checks
+from autograder.core.outcome import Outcome
+from autograder.core.steps import STEPS
 
 from answers import MUTANTS, TUTORIAL, Answer, write_submission
 from conftest import ROOT
@@ -88,7 +90,7 @@ def test_judge_passes_only_a_test_that_returns():
         def test_step2_units(step2: Outcome) -> None:
             body()
 
-        return judge(checks.check_of(test_step2_units), _outcome(2))
+        return judge(library.check_of(test_step2_units), _outcome(2))
 
     def fail_with_found():
         raise AssertionError(found("셋", "three"))
@@ -116,9 +118,9 @@ def test_judge_passes_only_a_test_that_returns():
 
 
 def test_grade_counts_a_check_that_did_not_report_as_failed():
-    from autograder.grade import _result
-    from autograder.report import StepReport
-    from autograder.submissions import Submission
+    from autograder.checks.report import StepReport
+    from autograder.core.submissions import Submission
+    from autograder.grading.grade import _result
 
     reports = []
     for step in STEPS:
@@ -299,7 +301,8 @@ def test_the_gradescope_bundle_holds_the_two_scripts_at_its_root_and_the_whole_g
     with zipfile.ZipFile(tmp_path / "autograder.zip") as bundle:
         modes = {info.filename: info.external_attr >> 16 for info in bundle.infolist()}
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
-    assert {"pyproject.toml", "autograder/checks/hidden/step4.py", "autograder/gradescope.py"} <= set(modes)
+    graded = {"pyproject.toml", "autograder/checks/hidden/step4.py", "autograder/grading/gradescope.py"}
+    assert graded <= set(modes)
     assert not [name for name in modes if "__pycache__" in name]
     for script in ("setup.sh", "run_autograder"):
         syntax = subprocess.run(["bash", "-n", str(ROOT / "course" / "gradescope" / script)])

@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ElementTree
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from autograder.checks import all_checks
-from autograder.steps import STEPS
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEPS
 
 from answers import MUTANTS, solution_answer, write_submission
 from conftest import ROOT

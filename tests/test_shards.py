@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.shards import ShardError, class_fingerprint, deal, parse_shard
+from autograder.grading.shards import ShardError, class_fingerprint, deal, parse_shard
 
 from cluster import keras_course, make_class, same_output
 from conftest import ROOT

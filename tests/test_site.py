@@ -27,8 +27,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from autograder import site_font, site_pages
-from autograder.steps import STEPS
+from autograder.core.steps import STEPS
+from sitegen import site_font, site_pages
 
 from conftest import ROOT
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import site_figures, site_pages
-from autograder.site_capture import MISTAKES, QUIET_TF
-from autograder.steps import STEPS
+from autograder.core.steps import STEPS
+from sitegen import site_figures, site_pages
+from sitegen.site_capture import MISTAKES, QUIET_TF
 
 from answers import TUTORIAL
 from conftest import ROOT
@@ -28,7 +28,7 @@ def test_committed_training_run_is_what_training_gives_now(tmp_path: Path) -> No
     """Re-run the seeded reference fit the figures are drawn from; it matches the committed data."""
     committed = _load(site_pages.REFERENCE_JSON)["training"]
     script = (
-        "import json, sys; from autograder import site_capture; "
+        "import json, sys; from sitegen import site_capture; "
         f"json.dump(site_capture.training_run({committed['seed']}), open(sys.argv[1], 'w'))"
     )
     out = tmp_path / "training.json"
@@ -96,12 +96,13 @@ def test_the_tutorial_code_is_quoted() -> None:
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_instructor_page_shows_the_calibration_once_measured(lang: str, tmp_path: Path, monkeypatch) -> None:
-    """Before `python -m autograder.calibrate` has run the page says so; after, it shows the threshold,
+    """Before `python -m autograder.grading.calibrate` has run the page says so; after, it shows the threshold,
     the grader's seed, the margins and each variant's pass rate, from calibration.json's own summary."""
-    from autograder import calibrate, spec
+    from autograder.core import spec
+    from autograder.grading import calibrate
 
     monkeypatch.setattr(site_pages, "CALIBRATION_JSON", tmp_path / "calibration.json")
-    assert "python -m autograder.calibrate" in site_pages.calibration(lang)
+    assert "python -m autograder.grading.calibrate" in site_pages.calibration(lang)
     seeds = sorted({0, 1, 2, 3, 4, spec.GRADER_SEED})
     per_seed = {
         str(s): {"untrained": 120.0 + s, "reference": 0.05 * (s + 1), "epochs_10": 9.0, "batch_size_32": 4.0}
@@ -139,7 +140,7 @@ def test_what_the_pages_say_about_keras_3_is_what_the_recorded_run_did() -> None
 
 
 def test_nav_and_page_titles_use_the_manifest_step_titles() -> None:
-    """mkdocs.yml and the pages name the steps exactly as autograder/steps.py does, in both languages."""
+    """mkdocs.yml and the pages name the steps exactly as autograder/core/steps.py does, in both languages."""
     import yaml
 
     class Loader(
@@ -164,7 +165,7 @@ def test_nav_and_page_titles_use_the_manifest_step_titles() -> None:
 
 
 def test_build_remakes_a_stamped_file_only_when_its_fingerprint_changes(tmp_path: Path) -> None:
-    from autograder.build import _stamped
+    from sitegen.build import _stamped
 
     path, made = tmp_path / "slow.json", []
 
@@ -182,7 +183,7 @@ def test_build_remakes_a_stamped_file_only_when_its_fingerprint_changes(tmp_path
     assert _stamped(path, stamped("b"), check=True) is False and made == ["a"]
 
 
-# --- the seeded experiments (autograder/site_experiments.py) behind step 5's explanation and "Try more" ---
+# --- the seeded experiments (sitegen/site_experiments.py) behind step 5's explanation and "Try more" ---
 
 
 def _experiments() -> dict:
@@ -204,7 +205,7 @@ def _line(text: str) -> tuple[float, float]:
 def test_convergence_table_starts_at_the_course_run_and_reaches_y_equals_x() -> None:
     """Step 5 says the predictions miss 11, 12, 13 because 100 epochs have not converged: the first row
     is the course's own run (the figures' weights), and the same run carried on reaches W = 1, B = 0."""
-    from autograder.site_experiments import learned_line
+    from sitegen.site_experiments import learned_line
 
     rows = _experiments()["convergence"]
     training = _load(site_pages.REFERENCE_JSON)["training"]
@@ -242,7 +243,7 @@ def test_try_more_outputs_say_what_the_pages_say() -> None:
     these outputs must keep showing."""
     import numpy as np
 
-    from autograder import spec
+    from autograder.core import spec
 
     data = _experiments()
     tried = data["try"]
@@ -277,7 +278,7 @@ def test_try_more_outputs_say_what_the_pages_say() -> None:
 
 def test_try_files_start_from_the_course_seed() -> None:
     """The pages promise the same numbers as the course's run: every file that trains uses its seed."""
-    from autograder import spec
+    from autograder.core import spec
 
     for path in (ROOT / "docs" / "_snippets" / "try").glob("*.py"):
         source = path.read_text(encoding="utf-8")
@@ -317,7 +318,7 @@ def test_committed_experiments_are_what_keras_does_now(tmp_path: Path) -> None:
     """Re-run the 300 first epochs of the convergence run and the rank trap; they match the committed data."""
     committed = _experiments()
     script = (
-        "import json, sys; from autograder import site_experiments as e; "
+        "import json, sys; from sitegen import site_experiments as e; "
         f"json.dump({{'rows': e.convergence({committed['seed']}, (100, 300)), "
         f"'trap': e.rank_trap({committed['seed']})}}, open(sys.argv[1], 'w'))"
     )
@@ -352,9 +353,9 @@ def _korean_texts() -> dict[str, str]:
             if p.name != "glossary.md"
         ),
         *(ROOT / "docs" / "_snippets").glob("*.ko.md"),
-        ROOT / "autograder" / "steps.py",
-        ROOT / "autograder" / "site_pages.py",
-        ROOT / "autograder" / "site_figures.py",
+        ROOT / "autograder" / "core" / "steps.py",
+        ROOT / "sitegen" / "site_pages.py",
+        ROOT / "sitegen" / "site_figures.py",
         *(ROOT / "autograder" / "checks").rglob("*.py"),
         *(ROOT / "docs" / "_snippets" / "try").glob("*.py"),
     ]
@@ -423,15 +424,15 @@ def test_every_try_file_is_shown_with_its_output() -> None:
         assert pages.count(f'--8<-- "docs/_snippets/generated/experiments.md:{path.stem}"') == 2, path.name
 
 
-# --- the measured install sizes (autograder/install_sizes.py) --------------------------------------------
+# --- the measured install sizes (sitegen/install_sizes.py) --------------------------------------------
 
 
 def test_install_sizes_were_measured_for_the_installed_versions() -> None:
-    """Re-measure (`python -m autograder.install_sizes`) when TensorFlow or Keras change; the repository's
+    """Re-measure (`python -m sitegen.install_sizes`) when TensorFlow or Keras change; the repository's
     .venv, measured again now, is still about the recorded size."""
     from importlib import metadata
 
-    from autograder.install_sizes import disk_usage
+    from sitegen.install_sizes import disk_usage
 
     sizes = _load(site_pages.INSTALL_SIZES)
     name, version = sizes["tensorflow"].split()

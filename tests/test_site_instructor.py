@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import site_instructor, site_pages
-from autograder.checks import all_checks
-from autograder.steps import STEPS
+from autograder.checks.registry import all_checks
+from autograder.core.steps import STEPS
+from sitegen import site_instructor, site_pages
 
 from conftest import ROOT
 from leaks import HIDDEN, hidden_code, solution_regions

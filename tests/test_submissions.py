@@ -8,7 +8,7 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.submissions import InvalidSubmission, discover, notebook_to_steps, step_folder
+from autograder.core.submissions import InvalidSubmission, discover, notebook_to_steps, step_folder
 
 from conftest import ROOT
 
@@ -78,7 +78,7 @@ def test_an_invalid_notebook_is_a_clear_error(tmp_path):
 def test_a_submission_that_cannot_run_is_failed_with_a_reason_in_the_instructors_language(
     tmp_path, lang, unreadable, empty
 ):
-    from autograder.grade import grade_class
+    from autograder.grading.grade import grade_class
 
     (tmp_path / "class" / "broken").mkdir(parents=True)
     (tmp_path / "class" / "broken" / "keras01.ipynb").write_text("{not json")

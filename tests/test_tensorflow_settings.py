@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.sandbox import environment
+from autograder.sandbox.child.contract import environment
 
 from answers import MUTANTS, fill, solution_answer
 from conftest import ROOT
@@ -23,7 +23,7 @@ EXPORT = """
 import json, sys
 from pathlib import Path
 import numpy as np
-from autograder import harness
+from autograder.sandbox.child import harness
 if sys.argv[1] == "tuned":
     harness.prepare_tensorflow()
 results = {}

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder.checks import all_checks
+from autograder.checks.registry import all_checks
 from autograder.cli import main
-from autograder.runner import Limits
-from autograder.steps import STEP_BY_NUMBER
-from autograder.watch import POLL_SECONDS, SETTLE_SECONDS, Session, StepFiles
+from autograder.core.steps import STEP_BY_NUMBER
+from autograder.learner.watch import POLL_SECONDS, SETTLE_SECONDS, Session, StepFiles
+from autograder.sandbox.child.contract import Limits
 
 from answers import BROKEN, MUTANTS, fill, solution_answer, write_submission
 from terminal import COLUMNS, Terminal

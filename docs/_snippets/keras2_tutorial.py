@@ -1,7 +1,7 @@
 # ruff: noqa
 # fmt: off
 # The tutorial's own Keras 2 code, verbatim ("keras Tutorial01 - Sequential Model 구현"), split into
-# its sections. The site shows each section next to today's code; autograder/site_capture.py runs the
+# its sections. The site shows each section next to today's code; sitegen/site_capture.py runs the
 # whole file under Keras 3 to record what changed (the warning, the 1-D predict trap, the summary).
 
 # --8<-- [start:data]

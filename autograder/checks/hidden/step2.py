@@ -1,17 +1,10 @@
-"""Step 2's hidden checks. PYTEST_DONT_REWRITE (see autograder.checks)."""
+"""Step 2's hidden checks. PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks import (
-    Outcome,
-    check,
-    describe_layers,
-    found,
-    layer_params,
-    model_layers,
-    spec,
-    text,
-)
+from autograder.checks.library import check, describe_layers, found, layer_params, model_layers, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

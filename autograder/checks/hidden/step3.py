@@ -1,8 +1,10 @@
-"""Step 3's hidden checks. PYTEST_DONT_REWRITE (see autograder.checks)."""
+"""Step 3's hidden checks. PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks import Outcome, check, found, normalized, spec, text
+from autograder.checks.library import check, found, normalized, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

@@ -1,19 +1,13 @@
 """Step 4's hidden checks: the training really happened and worked. PYTEST_DONT_REWRITE (see
-autograder.checks)."""
+autograder.checks.library)."""
 
 from __future__ import annotations
 
 import math
 
-from autograder.checks import (
-    Outcome,
-    assert_genuine_history,
-    assert_verified_training,
-    check,
-    found,
-    spec,
-    text,
-)
+from autograder.checks.library import assert_genuine_history, assert_verified_training, check, found, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

@@ -1,5 +1,5 @@
 """Step 5's hidden checks: the values are the model's own, on step 5's fixed "trained" model.
-PYTEST_DONT_REWRITE (see autograder.checks)."""
+PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 
-from autograder.checks import Outcome, check, found, show, spec, text
+from autograder.checks.library import check, found, show, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 TRAINED = spec.trained_weights()
 EVALUATED = spec.mse(TRAINED, spec.DATA, spec.DATA)

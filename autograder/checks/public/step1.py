@@ -1,10 +1,12 @@
-"""Step 1's public checks: `make_data()` returns x and y. PYTEST_DONT_REWRITE (see autograder.checks)."""
+"""Step 1's public checks: `make_data()` returns x and y. PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import Outcome, check, found, show, spec, text
+from autograder.checks.library import check, found, show, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

@@ -1,9 +1,11 @@
 """Step 3's public checks: `compile_model(model)` compiles the model it receives.
-PYTEST_DONT_REWRITE (see autograder.checks)."""
+PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks import Outcome, check, found, normalized, spec, text
+from autograder.checks.library import check, found, normalized, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

@@ -1,11 +1,13 @@
 """Step 4's public checks: `train_model(model, x, y)` returns the History of a real fit.
-PYTEST_DONT_REWRITE (see autograder.checks)."""
+PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
 import math
 
-from autograder.checks import Outcome, assert_genuine_history, check, found, spec, text
+from autograder.checks.library import assert_genuine_history, check, found, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

@@ -1,9 +1,11 @@
 """Step 5's public checks: `evaluate_model` returns (loss, mse) and `predict` the model's outputs.
-PYTEST_DONT_REWRITE (see autograder.checks)."""
+PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks import Outcome, check, found, is_real_number, spec, text
+from autograder.checks.library import check, found, is_real_number, text
+from autograder.core import spec
+from autograder.core.outcome import Outcome
 
 
 @check(

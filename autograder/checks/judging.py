@@ -1,0 +1,207 @@
+"""Judging: `judge` runs one check on one step's data; it is the one place a check is run, whoever
+asks: `pytest` (autograder.learner.pytest_plugin), `keras-course check` and `grade`
+(autograder.checks.report), and the notebooks (autograder.learner.kernel). Checks never run learner
+code and never import TensorFlow. The check modules turn pytest's assertion rewriting off
+(PYTEST_DONT_REWRITE), so the message reaches `judge` as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograder.checks.library import Check, Text, found, text
+from autograder.checks.registry import by_id, first_of
+from autograder.core.outcome import Outcome
+
+
+@dataclass(frozen=True)
+class Verdict:
+    check: Check
+    passed: bool
+    found: Text
+    hint: Text | None = None  # what to try, when the check's own hint is not the advice (a failed call)
+    skipped: bool = False  # failed because an earlier problem of the step did: shown once, not again
+
+    @property
+    def points(self) -> int:
+        return self.check.points if self.passed else 0
+
+    @property
+    def mark(self) -> str:
+        return "✓" if self.passed else "–" if self.skipped else "✗"
+
+    def message(self, lang: str) -> str:
+        if self.passed:
+            return self.check.title[lang]
+        labels = LABELS[lang]
+        return (
+            f"{labels['expected']}: {self.check.expected[lang]}\n"
+            f"{labels['found']}: {self.found[lang]}\n"
+            f"{labels['try']}: {(self.hint or self.check.hint)[lang]}"
+        )
+
+
+LABELS = {
+    "ko": {"expected": "기대한 것", "found": "실제로 나온 것", "try": "해 볼 것"},
+    "en": {"expected": "Expected", "found": "Found", "try": "Try"},
+}
+
+
+# --- why a call did not finish -----------------------------------------------------------------
+
+
+def _where(error: dict | None) -> Text:
+    if not error or not error.get("line"):
+        return found("")
+    code = f": {error['code']}" if error.get("code") else ""
+    return found(f" ({error['line']}번째 줄{code})", f" (line {error['line']}{code})")
+
+
+def call_failure(outcome: Outcome, function: str) -> Text:
+    """Why `function` did not return (not done, an error, a timeout...), as a check's found text."""
+    status = outcome.call_status(function)
+    error = outcome.error or outcome.calls.get(function, {}).get("error") or {}
+    where = _where(error)
+    kind = f"{error.get('type', '')}: {error.get('message', '')}".strip(": ")
+    messages = {
+        "not_done": text(
+            "아직 풀지 않았습니다. `# YOUR CODE HERE` 아래의 `raise NotImplementedError()`가 그대로 있습니다",
+            "not done yet: `raise NotImplementedError()` under `# YOUR CODE HERE` is still there",
+        ),
+        "missing_file": text(
+            f"파일이 없습니다: {error.get('file', '')}", f"the file is missing: {error.get('file', '')}"
+        ),
+        "syntax_error": text(
+            f"파이썬 문법 오류로 파일을 읽을 수 없습니다{where['ko']}: {error.get('message', '')}",
+            f"a syntax error stops Python reading the file{where['en']}: {error.get('message', '')}",
+        ),
+        "import_error": text(
+            f"파일을 불러오는 중 오류가 났습니다{where['ko']}: {kind}",
+            f"the file failed while loading{where['en']}: {kind}",
+        ),
+        "missing_function": text(
+            f"파일에 `{function}` 함수가 없습니다", f"the file defines no function `{function}`"
+        ),
+        "error": text(
+            f"`{function}`이(가) 실행 중 오류를 냈습니다{where['ko']}: {kind}",
+            f"`{function}` raised an error{where['en']}: {kind}",
+        ),
+        "unreadable": text(
+            f"`{function}`이(가) 돌려준 값을 읽을 수 없습니다: {kind}",
+            f"what `{function}` returned could not be read: {kind}",
+        ),
+        "timeout": text(
+            f"{error.get('seconds', '?')}초 안에 끝나지 않아 멈췄습니다 (무한 루프가 있나요?)",
+            f"stopped after {error.get('seconds', '?')} s without finishing (an endless loop?)",
+        ),
+        "crashed": text(
+            f"프로그램이 결과 없이 끝났습니다 (종료 코드 {error.get('exit_code')}"
+            f"{', ' + error['signal'] if error.get('signal') else ''}). "
+            "exit()나 너무 큰 메모리 사용이 없는지 보세요",
+            f"the program ended without a result (exit code {error.get('exit_code')}"
+            f"{', ' + error['signal'] if error.get('signal') else ''}). "
+            "Look for exit() calls or a very large allocation",
+        ),
+    }
+    return messages.get(status, text(f"`{function}` 결과가 없습니다", f"`{function}` gave no result"))
+
+
+def _found_in(error: BaseException) -> Text:
+    """The found text a failed check gave: its assertion's message, or what went wrong."""
+    message = error.args[0] if error.args else None
+    if isinstance(error, AssertionError):
+        if isinstance(message, dict) and set(message) == {"ko", "en"}:
+            return {lang: str(message[lang]) for lang in ("ko", "en")}
+        return found(str(message) if message is not None else "")
+    return found(f"{type(error).__name__}: {message if message is not None else ''}".rstrip(": "))
+
+
+# What to try when the function did not return: the check's own hint is about another problem.
+CALL_HINTS = {
+    "not_done": text(
+        "`# YOUR CODE HERE` 아래를 채우고 그 아래의 `raise NotImplementedError()` 줄을 지우세요",
+        "fill in the lines under `# YOUR CODE HERE` and delete the `raise NotImplementedError()` line",
+    ),
+    "missing_file": text(
+        "파일 이름을 바꾸지 말고 다섯 단계 파일을 같은 폴더에 두세요",
+        "keep the file's name and keep the five step files in one folder",
+    ),
+    "syntax_error": text(
+        "그 줄과 바로 위 줄의 괄호, 따옴표, 콜론(:), 들여쓰기를 확인하세요",
+        "look at that line and the one above it: brackets, quotes, colons (:) and indentation",
+    ),
+    "import_error": text(
+        "오류가 난 줄을 고치세요. 함수 밖의 코드는 파일을 불러올 때 바로 실행됩니다",
+        "fix the line named above; code outside the functions runs as soon as the file is loaded",
+    ),
+    "missing_function": text(
+        "`def` 줄(함수 이름과 인자)은 빈칸 파일 그대로 두세요",
+        "keep the `def` line (the function's name and arguments) as the stub has it",
+    ),
+    "error": text(
+        "오류 메시지와 줄 번호를 보고 고친 뒤, 파일을 직접 실행해 보세요 (python exercises/파일이름.py)",
+        "read the error and its line, fix it, and run the file yourself (python exercises/<file>.py)",
+    ),
+    "unreadable": text(
+        "numpy 배열, 숫자, 모델, History처럼 평범한 값을 돌려주세요",
+        "return a plain value: a numpy array, numbers, the model or the History",
+    ),
+    "timeout": text(
+        "끝나지 않는 반복문(while True 같은)이나 아주 큰 epochs가 없는지 보세요",
+        "look for a loop that never ends (such as while True) or a very large number of epochs",
+    ),
+    "crashed": text(
+        "exit()나 sys.exit()을 지우고, 아주 큰 배열을 만들지 않았는지 보세요",
+        "remove exit() or sys.exit() calls and look for a very large array",
+    ),
+}
+
+
+def _skipped(chk: Check, first: str, why: Text) -> Verdict:
+    """A failure that an earlier one of the step explains: said once there, pointed at here."""
+    return Verdict(
+        chk,
+        False,
+        found(f"먼저 {first}의 문제를 고치세요 ({why['ko']})", f"fix {first} first ({why['en']})"),
+        text("위의 첫 ✗를 고친 뒤 다시 검사하세요", "fix the first ✗ above, then check again"),
+        skipped=True,
+    )
+
+
+def _run(chk: Check, outcome: Outcome) -> Verdict:
+    try:
+        with np.errstate(all="ignore"):  # judging nan or inf weights would warn
+            chk.test(outcome)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - pytest.skip(), sys.exit() too: only a return passes
+        return Verdict(chk, False, _found_in(error))
+    return Verdict(chk, True, found("ok"))
+
+
+def judge(chk: Check, outcome: Outcome) -> Verdict:
+    """Run one check on one step's data. It passes only when its test returns: a failed assertion,
+    malformed data, a skip or any other exception fails it, and judging never raises.
+
+    One mistake is explained once: when the function did not return, the step's first check of it
+    says why (with advice for that) and the others point at it; a failed check whose `after` check
+    failed too points at that one. Points never depend on this: only on whether the test returned.
+    """
+    status = outcome.call_status(chk.needs)
+    if status != "ok":
+        why = call_failure(outcome, chk.needs)
+        first = first_of(chk)
+        if first not in (None, chk.id):
+            return _skipped(chk, first, why)
+        return Verdict(chk, False, why, CALL_HINTS.get(status))
+    verdict = _run(chk, outcome)
+    if not verdict.passed:
+        for earlier in chk.after:
+            cause = by_id().get(earlier)
+            if cause is not None and not (prior := judge(cause, outcome)).passed:
+                if prior.skipped:  # point at the first ✗ itself, not at another pointer
+                    return Verdict(chk, False, prior.found, prior.hint, skipped=True)
+                return _skipped(chk, earlier, prior.found)
+    return verdict

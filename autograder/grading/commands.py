@@ -1,0 +1,159 @@
+"""The instructor's `keras-course grade`: progress while it runs, a summary table at the end."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from autograder.core.files import printable
+from autograder.core.steps import STEPS
+from autograder.core.submissions import discover
+from autograder.grading.grade import GradeRun, StudentResult, grade_class, grader_version
+from autograder.grading.shards import ShardError, deal, expand, merge, parse_shard, part_dir, write_manifest
+from autograder.sandbox.bubblewrap import unavailable_reason
+
+TEXT = {
+    "ko": {
+        "grading": "채점 중",
+        "none": "제출물이 없습니다: {path}",
+        "summary": "{graded}명 채점, {failed}명 실패 → {out}",
+        "skipped": "{skipped}명은 제출물이 바뀌지 않아 지난 결과를 그대로 씁니다",
+        "student": "학생",
+        "total": "합계",
+        "status": "상태",
+        "graded": "채점됨",
+        "failed": "실패",
+        "no_sandbox": "샌드박스를 쓸 수 없어 채점하지 않습니다: {why}\n"
+        "리눅스(또는 리눅스 컨테이너)에서 bubblewrap을 설치해 채점하거나, 위험을 알고 --no-sandbox를 주세요.",
+        "unsandboxed": "주의: 샌드박스 없이 채점합니다 (--no-sandbox). 학생 코드가 이 컴퓨터에 닿을 수 있습니다.",
+        "shard": "조각 {k}/{n}: 학생 {size}명 (전체 {total}명) → {out}",
+        "shard_nbgrader": "--nbgrader는 조각마다가 아니라 merge에 주세요 (keras-course merge ... --nbgrader DIR).",
+        "merged": "조각 {parts}개를 합쳤습니다: {graded}명 채점, {failed}명 실패 → {out}",
+    },
+    "en": {
+        "grading": "grading",
+        "none": "no submissions in {path}",
+        "summary": "{graded} graded, {failed} failed → {out}",
+        "skipped": "{skipped} unchanged since the last run: their results are kept, not run again",
+        "student": "student",
+        "total": "total",
+        "status": "status",
+        "graded": "graded",
+        "failed": "failed",
+        "no_sandbox": "not grading: the sandbox cannot run here: {why}\n"
+        "Grade on Linux (or in a Linux container) with bubblewrap installed, or pass --no-sandbox "
+        "knowing that learner code then reaches this machine.",
+        "unsandboxed": "warning: grading without the sandbox (--no-sandbox): learner code can reach this machine.",
+        "shard": "shard {k}/{n}: {size} students (of {total}) → {out}",
+        "shard_nbgrader": "give --nbgrader to merge, not to each shard (keras-course merge ... --nbgrader DIR).",
+        "merged": "merged {parts} parts: {graded} graded, {failed} failed → {out}",
+    },
+}
+
+
+def summary_table(run: GradeRun, lang: str) -> Table:
+    text = TEXT[lang]
+    table = Table(show_lines=False)
+    table.add_column(text["student"])
+    for step in STEPS:
+        table.add_column(f"{step.number}", justify="right")
+    table.add_column(text["total"], justify="right")
+    table.add_column(text["status"])
+    for result in run.results:
+        steps = [str(result.steps.get(str(s.number), 0)) for s in STEPS]
+        reason = f" ({result.reasons[0]})" if result.status == "failed" and result.reasons else ""
+        status = Text(
+            printable(text[result.status] + reason, 200), style="red" if result.status == "failed" else ""
+        )
+        table.add_row(Text(printable(result.student, 200)), *steps, str(result.total), status)
+    return table
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    text = TEXT[args.lang]
+    if not args.submissions.is_dir() or not discover(args.submissions):
+        print(text["none"].format(path=args.submissions), file=sys.stderr)
+        return 2
+    console = Console(stderr=True)
+    shard = None
+    if args.shard:
+        try:
+            shard = parse_shard(args.shard, args.lang)
+        except ShardError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        if args.nbgrader:
+            print(text["shard_nbgrader"], file=sys.stderr)
+            return 2
+    if args.no_sandbox:
+        console.print(text["unsandboxed"], style="bold red")
+    elif why := unavailable_reason():
+        console.print(text["no_sandbox"].format(why=why), style="red", markup=False)
+        return 2
+    everyone = [s.student for s in discover(args.submissions)]
+    chosen, out = None, args.out
+    if shard:
+        chosen, out = deal(everyone, *shard), part_dir(args.out, *shard)
+        console.print(
+            text["shard"].format(k=shard[0], n=shard[1], size=len(chosen), total=len(everyone), out=out)
+        )
+        write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=False)
+    total = len(chosen if chosen is not None else everyone)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(text["grading"], total=total)
+
+        def advance(result: StudentResult | None) -> None:
+            progress.advance(task)
+
+        run = grade_class(
+            args.submissions,
+            out,
+            args.workers,
+            args.timeout,
+            args.lang,
+            args.force,
+            on_student=advance,
+            sandboxed=not args.no_sandbox,
+            students=chosen,
+        )
+    if shard:
+        write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=True)
+    if args.nbgrader:
+        from autograder.grading.nbgrader_sync import write_gradebook
+
+        write_gradebook(args.nbgrader, args.out)
+    console.print(summary_table(run, args.lang))
+    if run.skipped:
+        console.print(text["skipped"].format(skipped=len(run.skipped)))
+    graded = len(run.results) - len(run.failed)
+    console.print(text["summary"].format(graded=graded, failed=len(run.failed), out=out))
+    # A shard that finished did its task (its failed submissions are recorded): 0, so the job array
+    # marks it COMPLETED; `merge` then exits 1 when any submission of the class failed, as `grade` does.
+    return 1 if run.failed and not shard else 0
+
+
+def merge_command(args: argparse.Namespace) -> int:
+    """`keras-course merge PART... --out OUT [--nbgrader COURSE_DIR]`: see autograder/grading/shards.py."""
+    text = TEXT[args.lang]
+    try:
+        grades = merge(args.parts, args.out, args.lang)
+    except ShardError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.nbgrader:
+        from autograder.grading.nbgrader_sync import write_gradebook
+
+        write_gradebook(args.nbgrader, args.out)
+    rows = grades["students"].values()
+    failed = sum(row["status"] == "failed" for row in rows)
+    parts = len(expand(args.parts))
+    Console(stderr=True).print(
+        text["merged"].format(parts=parts, graded=len(rows) - failed, failed=failed, out=args.out)
+    )
+    return 1 if failed else 0

@@ -1,0 +1,291 @@
+"""`keras-course grade`: a whole class graded in sandboxed children, with grades written as it goes.
+
+Every step of every submission runs in its own child forked from one pre-warmed zygote, several at a
+time; each verdict is computed here from the plain data the children export. A student's grades are
+written (atomically) as soon as their five steps are judged, so an interrupted run keeps them, and a
+rerun skips submissions whose content and grader are unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.checks.registry import all_checks
+from autograder.checks.report import StepReport, assess
+from autograder.core.files import atomic_write, csv_cell, printable
+from autograder.core.outcome import Outcome
+from autograder.core.steps import STEPS
+from autograder.core.submissions import InvalidSubmission, Submission, discover, step_folder
+from autograder.sandbox import bubblewrap
+from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.launch import Spawner, Zygote
+from autograder.sandbox.runner import run_step, start_runner
+
+# Statuses meaning the grader could not run a step (as opposed to the learner's code being wrong).
+NOT_RUN = {"missing_file", "timeout", "crashed"}
+REASONS = {
+    "missing_file": {"ko": "파일 없음", "en": "file missing"},
+    "timeout": {"ko": "시간 초과", "en": "timed out"},
+    "crashed": {"ko": "결과 없이 종료", "en": "ended without a result"},
+    "syntax_error": {"ko": "문법 오류", "en": "syntax error"},
+    "import_error": {"ko": "불러오기 오류", "en": "error while loading"},
+    "unreadable": {"ko": "돌려준 값을 읽을 수 없음", "en": "returned value unreadable"},
+    "not_done": {"ko": "풀지 않음", "en": "not done"},
+    "grader_error": {"ko": "채점 중 오류", "en": "error while grading"},
+}
+
+
+def grader_version() -> str:
+    """A hash of the code that decides grades: a change to it regrades every submission."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    # The packages that make a grade: the course's facts, the checks and the sandbox that runs a step.
+    decides = sorted(p for name in ("core", "checks", "sandbox") for p in (package / name).rglob("*.py"))
+    for path in decides:
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class StudentResult:
+    student: str
+    status: str  # graded | failed
+    steps: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    reasons: list[str] = field(default_factory=list)
+    hash: str = ""
+    checks: dict[str, int] = field(default_factory=dict)  # points per check id (for nbgrader's cells)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps,
+            "total": self.total,
+            "status": self.status,
+            "reasons": self.reasons,
+            "checks": self.checks,
+            "hash": self.hash,
+        }
+
+
+def _step_label(number: int, lang: str) -> str:
+    return f"{number}단계" if lang == "ko" else f"step {number}"
+
+
+def _reasons(reports: list[StepReport], lang: str) -> list[str]:
+    reasons = []
+    for report in reports:
+        status = report.outcome.status
+        failed_calls = [c for c in report.outcome.calls.values() if c.get("status") == "error"]
+        if status in REASONS:
+            detail = REASONS[status][lang]
+            error = report.outcome.error or {}
+            if status == "timeout":
+                detail += f" ({error.get('seconds')} s)"
+            elif error.get("type"):
+                detail += f" ({printable(error['type'], 80)}: {printable(error.get('message', ''), 120)})"
+            elif error.get("message"):
+                detail += f" ({printable(error['message'], 120)})"
+            reasons.append(f"{_step_label(report.step.number, lang)}: {detail}")
+        elif failed_calls:
+            error = failed_calls[0].get("error") or {}
+            reasons.append(
+                f"{_step_label(report.step.number, lang)}: "
+                f"{printable(error.get('type'), 80)}: {printable(error.get('message'), 120)}"
+            )
+    return reasons
+
+
+class Gradebook:
+    """OUT/grades.json and OUT/grades.csv, rewritten atomically after every student."""
+
+    def __init__(self, out: Path, lang: str = "ko") -> None:
+        self.out, self.lang = out, lang
+        self.lock = threading.Lock()
+        self.path = out / "grades.json"
+        self.data: dict[str, Any] = {"steps": {}, "students": {}}
+        if self.path.exists():
+            try:
+                self.data = json.loads(self.path.read_text(encoding="utf-8"))
+            except ValueError:
+                pass  # a damaged file is rebuilt from this run
+        self.data["steps"] = {
+            str(step.number): sum(c.points for c in all_checks() if c.step == step.number) for step in STEPS
+        }
+        self.data["grader"] = grader_version()
+
+    def fingerprint(self, submission: Submission) -> str:
+        """The submission's content, the grader's version and the language of the feedback: when all are
+        unchanged, so is what this run would write (a run in another language rewrites it all)."""
+        key = f"{submission.content_hash()}:{self.data['grader']}:{self.lang}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def stored(self, student: str) -> StudentResult:
+        row = self.data["students"][student]
+        fields = ("status", "steps", "total", "reasons", "hash", "checks")
+        return StudentResult(student, **{name: row[name] for name in fields})
+
+    def unchanged(self, student: str, fingerprint: str) -> bool:
+        return self.data.get("students", {}).get(student, {}).get("hash") == fingerprint
+
+    def record(self, result: StudentResult) -> None:
+        with self.lock:
+            self.data.setdefault("students", {})[result.student] = result.as_json()
+            self.save()
+
+    def save(self) -> None:
+        """Write grades.json and grades.csv (students sorted: the same class gives the same bytes)."""
+        self.data["students"] = dict(sorted(self.data["students"].items()))
+        atomic_write(self.path, json.dumps(self.data, indent=1, ensure_ascii=False) + "\n")
+        atomic_write(self.out / "grades.csv", self.csv())
+
+    def csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["student", *(f"step{s.number}" for s in STEPS), "total", "status"])
+        for student, row in self.data["students"].items():
+            steps = [row["steps"].get(str(s.number), 0) for s in STEPS]
+            writer.writerow([csv_cell(student), *steps, row["total"], row["status"]])
+        return buffer.getvalue()
+
+
+class LazyZygote:
+    """One zygote for the whole run, started only when a step must really run (not on a rerun
+    where every submission is unchanged)."""
+
+    def __init__(self, sandboxed: bool = True) -> None:
+        self._lock = threading.Lock()
+        self._sandboxed = sandboxed
+        self._zygote: Zygote | Spawner | None = None
+
+    def get(self) -> Zygote | Spawner:
+        with self._lock:
+            if self._zygote is None:
+                self._zygote = start_runner(self._sandboxed)
+            return self._zygote
+
+    def __enter__(self) -> LazyZygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+
+
+@dataclass
+class GradeRun:
+    """Everything one `grade` invocation decides, for the summary and the exit status."""
+
+    results: list[StudentResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[StudentResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def _failed(student: str, content_hash: str, reason: str) -> StudentResult:
+    """A submission that could not be graded at all: zero everywhere, and why."""
+    steps = {str(s.number): 0 for s in STEPS}
+    checks = {c.id: 0 for c in all_checks()}
+    return StudentResult(student, "failed", steps, 0, [reason], content_hash, checks)
+
+
+def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
+    """A student's points: every check id starts at 0 and only a passing verdict adds its points,
+    so a check that did not report counts as failed, never as passed."""
+    not_run = [r for r in reports if r.outcome.status in NOT_RUN]
+    checks = {c.id: 0 for c in all_checks()}
+    checks.update({v.check.id: v.points for r in reports for v in r.verdicts if v.check.id in checks})
+    steps = {
+        str(s.number): sum(p for i, p in checks.items() if i.startswith(f"step{s.number}.")) for s in STEPS
+    }
+    return StudentResult(
+        student=submission.student,
+        status="failed" if not_run else "graded",
+        steps=steps,
+        total=sum(steps.values()),
+        reasons=_reasons(reports, lang),
+        hash=content_hash,
+        checks=checks,
+    )
+
+
+def grade_class(
+    submissions_root: Path,
+    out: Path,
+    workers: int | None = None,
+    timeout: float | None = None,
+    lang: str = "ko",
+    force: bool = False,
+    on_student: Callable[[StudentResult | None], None] | None = None,
+    sandboxed: bool = True,
+    students: Collection[str] | None = None,
+) -> GradeRun:
+    """Grade every submission under `submissions_root` into `out`; see the module docstring.
+
+    `sandboxed` (the default) refuses to run where the sandbox cannot (SandboxUnavailable).
+    `students`: grade only these (a shard's slice of the class); None grades them all."""
+    from autograder.grading import feedback  # matplotlib: only when there is something to plot
+
+    if sandboxed and (why := bubblewrap.unavailable_reason()):
+        raise bubblewrap.SandboxUnavailable(why)
+    out.mkdir(parents=True, exist_ok=True)
+    book = Gradebook(out, lang)
+    run = GradeRun()
+    limits = Limits(timeout=timeout)
+    checks = all_checks()
+    workers = workers or os.cpu_count() or 1
+    zygote = LazyZygote(sandboxed)
+    with tempfile.TemporaryDirectory(prefix="keras-course-grade-") as tmp, zygote:
+        with ThreadPoolExecutor(max_workers=workers) as steps_pool, ThreadPoolExecutor(workers) as pool:
+
+            def judge_one(
+                submission: Submission, content_hash: str
+            ) -> tuple[StudentResult, list[StepReport]]:
+                try:
+                    folder = step_folder(submission, Path(tempfile.mkdtemp(dir=tmp)))
+                except InvalidSubmission as exc:
+                    return _failed(submission.student, content_hash, exc.reason(lang)), []
+                # Step 4 first: the longest job should not start last.
+                order = sorted(STEPS, key=lambda s: -s.time_limit)
+                futures: dict[int, Future[Outcome]] = {
+                    s.number: steps_pool.submit(run_step, s, folder, limits, zygote.get()) for s in order
+                }
+                outcomes = [futures[s.number].result() for s in STEPS]
+                reports = assess(outcomes, checks)
+                return _result(submission, content_hash, reports, lang), reports
+
+            def grade_one(submission: Submission) -> None:
+                """Whatever goes wrong with one submission costs that submission only."""
+                try:
+                    content_hash = book.fingerprint(submission)
+                    if not force and book.unchanged(submission.student, content_hash):
+                        run.skipped.append(submission.student)
+                        run.results.append(book.stored(submission.student))
+                        on_student and on_student(None)
+                        return
+                    result, reports = judge_one(submission, content_hash)
+                    maximum = sum(book.data["steps"].values())
+                    feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
+                except Exception as exc:  # noqa: BLE001 - a grader error must not stop the class
+                    detail = printable(f"{type(exc).__name__}: {exc}", 200)
+                    result = _failed(submission.student, "", f"{REASONS['grader_error'][lang]} ({detail})")
+                book.record(result)
+                run.results.append(result)
+                on_student and on_student(result)
+
+            chosen = [s for s in discover(submissions_root) if students is None or s.student in students]
+            list(pool.map(grade_one, chosen))
+    run.results.sort(key=lambda r: r.student)
+    return run

@@ -1,0 +1,52 @@
+"""Write `keras-course grade` scores into an nbgrader course's gradebook (`--nbgrader COURSE_DIR`).
+
+Each check is one autograded test cell of keras01.ipynb (cell id = check id with '.' -> '_'), so a
+check's points become that cell's score; `nbgrader export` and formgrader then show them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from autograder.core.submissions import ASSIGNMENT
+
+
+class GradebookError(RuntimeError):
+    """The course's gradebook cannot take the scores (its message says what to do)."""
+
+
+def course_db_url(course_dir: Path) -> str:
+    """The gradebook URL as the course's own nbgrader_config.py sets it."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+    return CourseDirectory(config=config, root=str(course_dir)).db_url
+
+
+def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> int:
+    """Store every graded student's per-check points; returns how many students were written."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
+    with Gradebook(course_db_url(course_dir)) as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise GradebookError(
+                f"{assignment} is not in the gradebook yet: run `nbgrader generate_assignment {assignment}` "
+                f"in {course_dir} first"
+            ) from None
+        for student, row in students.items():
+            gradebook.update_or_create_student(student)
+            try:
+                gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                gradebook.add_submission(assignment, student)
+            for check_id, points in row.get("checks", {}).items():
+                grade = gradebook.find_grade(check_id.replace(".", "_"), assignment, assignment, student)
+                grade.auto_score = float(points)
+                grade.needs_manual_grade = False
+            gradebook.db.commit()
+    return len(students)

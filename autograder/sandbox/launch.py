@@ -1,0 +1,305 @@
+"""Starting the children that run learner code: on Linux a client of the fork server
+(autograder.sandbox.child.zygote, started as a program, inside bubblewrap where the machine allows
+it), elsewhere a fresh `python -m autograder.sandbox.child.harness` per step.
+
+Neither imports the child side's code: they start it as a program and share only its contract
+(autograder.sandbox.child.contract: the environment, the limits, the files a step leaves).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from autograder.sandbox import bubblewrap
+from autograder.sandbox.child import contract
+from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.results import step_status
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+ZYGOTE = "autograder.sandbox.child.zygote"
+HARNESS = "autograder.sandbox.child.harness"
+
+
+class OnceEach:
+    """Compute each key's value once, even when several threads ask for it at the same time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Future] = {}
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            future, owner = self._values.get(key), False
+            if future is None:
+                future, owner = self._values.setdefault(key, Future()), True
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+                future.set_exception(exc)
+        return future.result()
+
+    def forget(self, key: str) -> None:
+        """Compute `key` again next time (its value was a failure that a retry may not repeat)."""
+        with self._lock:
+            self._values.pop(key, None)
+
+
+class ZygoteLost(RuntimeError):
+    """The zygote process ended: the steps it was running are lost (it is restarted for the next)."""
+
+
+class Zygote:
+    """Client of an autograder.sandbox.child.zygote process: one TensorFlow import, then one fork per step.
+
+    `isolated`: inside bubblewrap, each step in its own namespaces (the grader's sandbox). Without
+    it (a learner's `check` where the machine has no sandbox) the steps still get their limits."""
+
+    START_TIMEOUT = 180.0
+    GRACE = 60.0  # seconds past a step's own time limit before the zygote itself is presumed stuck
+
+    def __init__(self, isolated: bool = True, light: bool = False) -> None:
+        self.isolated, self.light = isolated, light
+        self.tensorflow: bool | None = None  # whether the fork server imported TensorFlow (it says)
+        self._root = os.geteuid() == 0
+        self._uid = bubblewrap.child_uid() if self._root and isolated else None
+        self._rebind = bubblewrap.hidden_by_private_temp() if isolated else {}
+        self._scratch = Path(tempfile.mkdtemp(prefix="keras-course-jobs-"))
+        self._scratch.chmod(0o711)  # the child uid passes through to its own job folder, lists none
+        self._stage = bubblewrap.stage_package(Path(tempfile.mkdtemp(prefix="keras-course-stage-")))
+        # Removed by close(), or at exit when a fork server was still starting (in a background thread).
+        self._remove_folders = weakref.finalize(self, _remove_folders, self._scratch, self._stage)
+        self._jobs = itertools.count()
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._replies: dict[int, queue.Queue] = {}
+        self._closed = False
+        # bubblewrap's --die-with-parent ends the sandbox when the *thread* that started it ends: every
+        # start (and restart, asked for by any worker thread) forks from this one, which lives until close().
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keras-course-zygote")
+        self.replays = OnceEach()
+        try:
+            self._start()
+        except ZygoteLost:
+            self._starter.shutdown(wait=False)
+            raise
+
+    def _start(self) -> None:
+        env = contract.environment("/" if self.isolated else str(self._scratch))
+        if self.light:
+            env["KERAS_COURSE_LIGHT"] = "1"
+        if self.isolated:
+            env["PYTHONPATH"] = bubblewrap.python_path()
+            argv = bubblewrap.command(sys.executable, self._stage, self._scratch, self._root)
+        else:
+            env["PYTHONPATH"] = str(self._stage)
+            argv = [sys.executable, "-s", "-m", ZYGOTE]
+        process = self._starter.submit(
+            subprocess.Popen,
+            argv,
+            cwd=self._scratch,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        ).result()
+        ready: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, args=(process, ready), daemon=True).start()
+        try:
+            started = ready.get(timeout=self.START_TIMEOUT)
+        except queue.Empty:
+            started = False
+        if not started:
+            process.kill()
+            raise ZygoteLost("the fork server did not start")
+        self._process = process
+
+    def _read(self, process: subprocess.Popen, ready: queue.Queue) -> None:
+        for line in process.stdout:
+            message = json.loads(line)
+            if "ready" in message:
+                self.tensorflow = message.get("tensorflow")
+                ready.put(True)
+            elif message["id"] in self._replies:
+                self._replies[message["id"]].put(message)
+        ready.put(False)
+        with self._lock:
+            if self._process is process:
+                self._process = None
+                for replies in self._replies.values():  # nobody will answer them any more
+                    replies.put({"lost": True})
+        process.wait()  # its output ended with it: reap it (a long session restarts dead ones)
+
+    def _send(self, request: dict[str, Any], replies: queue.Queue) -> None:
+        with self._lock:
+            if self._closed:
+                raise ZygoteLost("the fork server was closed")
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            self._replies[request["id"]] = replies
+            self._process.stdin.write((json.dumps(request) + "\n").encode())
+            self._process.stdin.flush()
+
+    def _reply(self, replies: queue.Queue, timeout: float) -> dict[str, Any]:
+        message = replies.get(timeout=timeout)
+        if "lost" in message:
+            raise ZygoteLost("the fork server ended")
+        return message
+
+    def _restart(self, process: subprocess.Popen | None) -> None:
+        """Kill a stuck fork server; the next step starts a new one."""
+        with self._lock:
+            if process is not None and self._process is process:
+                process.kill()
+
+    @contextmanager
+    def job(self) -> Iterator[Path]:
+        """A fresh job folder for one step, removed afterwards."""
+        folder = self._scratch / str(next(self._jobs))
+        folder.mkdir(mode=0o700)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def run(
+        self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
+    ) -> dict[str, Any]:
+        """Run one child on job/filename; the keeper's report (exit_code, timed_out)."""
+        if self._uid is not None:
+            os.chown(job, self._uid, self._uid)
+        request = {
+            "id": int(job.name),
+            "step": step,
+            "kind": kind,
+            "job": job.name,
+            "jobs": "/jobs" if self.isolated else str(self._scratch),
+            "filename": filename,
+            "timeout": timeout,
+            "uid": self._uid,
+            "rebind": self._rebind,
+            "limits": dataclasses.asdict(limits) | {"isolated": self.isolated},
+        }
+        replies: queue.Queue = queue.Queue()
+        self._send(request, replies)
+        process = self._process
+        try:
+            self._reply(replies, self.START_TIMEOUT)  # started
+            status = self._reply(replies, timeout + self.GRACE)["status"]
+        except queue.Empty:
+            self._restart(process)
+            raise ZygoteLost("the fork server stopped answering") from None
+        finally:
+            self._replies.pop(request["id"], None)
+        if os.waitstatus_to_exitcode(status) != 0:
+            return {"exit_code": None, "keeper": os.waitstatus_to_exitcode(status)}
+        return step_status(job)
+
+    @property
+    def running(self) -> bool:
+        """Whether the fork server is up (else the next step starts a new one, TensorFlow's import too)."""
+        process = self._process
+        return process is not None and process.poll() is None
+
+    def close(self, wait: float = 30.0) -> None:
+        """Stop the fork server once the steps it runs have ended, killing it after `wait` seconds
+        (in the sandbox that ends every step at once)."""
+        with self._lock:
+            process, self._process, self._closed = self._process, None, True
+        if process is not None:
+            try:
+                process.stdin.close()
+                process.wait(timeout=wait)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+        self._starter.shutdown(wait=False)
+        self._remove_folders()
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _remove_folders(*folders: Path) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Spawner:
+    """Where there is no fork server (not Linux): a fresh `python -m autograder.sandbox.child.harness` per step.
+
+    Each step pays TensorFlow's import again; the limits that the platform has still apply.
+    """
+
+    isolated = False
+    running = True  # nothing to keep running between steps
+
+    @contextmanager
+    def job(self) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="keras-course-step-") as folder:
+            yield Path(folder)
+
+    def __init__(self) -> None:
+        self.replays = OnceEach()
+
+    def run(
+        self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
+    ) -> dict[str, Any]:
+        command = [sys.executable, "-s", "-m", HARNESS, str(step), str(job / filename), str(job)]
+        command += [kind] if kind != "step" else []
+        posix = os.name == "posix"
+        started = time.monotonic()
+        with open(job / "child.log", "wb") as log:
+            child = subprocess.Popen(
+                command,
+                cwd=job,
+                env={**contract.environment(str(job)), "PYTHONPATH": PACKAGE_PARENT},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=posix,
+                preexec_fn=(lambda: contract.limit_resources(dataclasses.asdict(limits))) if posix else None,
+            )
+            try:
+                code, timed_out = child.wait(timeout=timeout), False
+            except subprocess.TimeoutExpired:
+                code, timed_out = None, True
+            finally:
+                if posix:
+                    try:
+                        os.killpg(child.pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                else:
+                    child.kill()
+                child.wait()
+        return {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - started}
+
+    def close(self, wait: float = 0.0) -> None:
+        pass
+
+    def __enter__(self) -> Spawner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass

@@ -1,0 +1,158 @@
+"""Reading what a child left: its result, arrays and printed output, trusted for nothing.
+
+The parent reads only regular files, without following symlinks, with size caps (the caps are the
+child's contract, autograder.sandbox.child.contract), checks their shape and makes every string
+printable. Whatever the child wrote, the result is an Outcome of bounded plain data or nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.core.files import printable, read_regular
+from autograder.core.outcome import Outcome
+from autograder.sandbox.child import contract
+
+STATUSES = ("ok", "not_done", "syntax_error", "import_error", "unreadable")
+CALL_STATUSES = ("ok", "not_done", "error", "missing_function", "timeout")
+
+
+def outcome_from_export(step: int, export: Any, seconds: float = 0.0) -> Outcome:
+    """The Outcome of an in-process export (harness.run_namespace), shaped as if read from a child."""
+    result = {"status": export.status, "error": export.error, "calls": export.calls, "data": export.data}
+    outcome = outcome_from_result(step, json.loads(json.dumps(result, default=str)), dict(export.arrays))
+    outcome.seconds = seconds
+    return outcome
+
+
+# --- reading what a child left -------------------------------------------------------------------
+
+
+# Keras configs: data for the grader's rebuild and replay (autograder.sandbox.replay), never shown to anyone.
+CONFIG_KEYS = ("model_json", "compile_config", "config")
+CONFIG_CAP = 256 << 10
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """JSON data cut down to bounded, printable plain values (the child may have written anything)."""
+    if depth > 8:
+        return None
+    if isinstance(value, dict):
+        items = list(value.items())[:200]
+        return {
+            printable(k, 100): v
+            if k in CONFIG_KEYS and isinstance(v, str) and len(v) <= CONFIG_CAP
+            else plain(v, depth + 1)
+            for k, v in items
+        }
+    if isinstance(value, list):
+        return [plain(v, depth + 1) for v in value[:10_000]]
+    if isinstance(value, str):
+        return printable(value, 500)
+    if isinstance(value, (bool, int)) and not (isinstance(value, int) and abs(value) > 1 << 62):
+        return value
+    if isinstance(value, float):
+        return value if not math.isnan(value) else float("nan")
+    return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def outcome_from_result(step: int, result: Any, arrays: dict[str, np.ndarray]) -> Outcome:
+    """An Outcome from a parsed result.json, whatever its shape: unknown parts are dropped."""
+    result = plain(result) if isinstance(result, dict) else {}
+    status = result.get("status")
+    if status not in STATUSES:
+        return Outcome(step, "crashed", {"message": "result.json has no valid status"})
+    calls = {}
+    for name, call in _dict(result.get("calls")).items():
+        call = _dict(call)
+        if call.get("status") in CALL_STATUSES:
+            calls[name] = {**call, "error": _dict(call.get("error")) or None}
+    error = _dict(result.get("error")) or None
+    return Outcome(step, status, error, calls, _dict(result.get("data")), arrays)
+
+
+ARRAYS_CAP = 64 << 20  # bytes of all arrays together, uncompressed
+
+
+def read_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """Numeric arrays from an .npz the child wrote: no pickles, no zip bomb, no odd dtypes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(member.file_size for member in archive.infolist()) > ARRAYS_CAP:
+            raise ValueError("arrays too large")
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        arrays = {printable(name, 50): archive[name] for name in archive.files[:64]}
+    return {name: a.astype(np.float64) for name, a in arrays.items() if a.dtype.kind in "biuf"}
+
+
+def read_result(folder: Path, step: int) -> Outcome | None:
+    """What the step's child exported into `folder`, or None when there is nothing valid."""
+    try:
+        result = json.loads(read_regular(folder / "result.json", contract.RESULT_FILES["result.json"]))
+        arrays = read_arrays(read_regular(folder / "arrays.npz", contract.RESULT_FILES["arrays.npz"]))
+    except (OSError, ValueError, RecursionError, MemoryError, zipfile.BadZipFile, EOFError):
+        return None
+    outcome = outcome_from_result(step, result, arrays)
+    return None if outcome.status == "crashed" else outcome
+
+
+def last_line(folder: Path) -> str:
+    try:
+        text = read_regular(folder / "child.log", contract.LOG_TAIL).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = text.strip().splitlines()
+    return printable(lines[-1], 300) if lines else ""
+
+
+ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+OUTPUT_LINE_CAP = 300  # characters of one printed line
+OUTPUT_LINES_CAP = 400
+
+
+def learner_output(folder: Path) -> str:
+    """What the step's code printed (the tail of child.log) as a terminal would show it: escape
+    sequences dropped, a line rewritten after a carriage return (a progress bar) shown as its last
+    state, other control characters made visible, lines and their number capped."""
+    try:
+        text = read_regular(folder / "child.log", contract.LOG_TAIL).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [_as_shown(ESCAPE_SEQUENCE.sub("", line)) for line in text.split("\n")]
+    shown = [printable(line.rstrip(), OUTPUT_LINE_CAP) for line in lines if line.strip()]
+    return "\n".join(shown[-OUTPUT_LINES_CAP:])
+
+
+def _as_shown(line: str) -> str:
+    """A line as a terminal leaves it: a carriage return goes back to its start and a backspace one
+    cell back (how progress bars redraw), later characters overwrite earlier ones."""
+    cells: list[str] = []
+    cursor = 0
+    for char in line:
+        if char == "\r":
+            cursor = 0
+        elif char == "\b":
+            cursor = max(cursor - 1, 0)
+        else:
+            cells[cursor : cursor + 1] = [char]
+            cursor += 1
+    return "".join(cells)
+
+
+def step_status(folder: Path) -> dict[str, Any]:
+    try:
+        status = json.loads(read_regular(folder / "status.json", 4096))
+    except (OSError, ValueError):
+        return {}
+    return status if isinstance(status, dict) else {}

@@ -1,0 +1,157 @@
+"""Parent side: run each step of a learner's folder in a confined child and collect plain data.
+
+On Linux the children are forked from a pre-warmed zygote (autograder.sandbox.child.zygote) that
+imported TensorFlow once and lives inside bubblewrap (autograder.sandbox.bubblewrap); each step then
+gets its own namespaces, private folders, limits and wall time (autograder.sandbox.child.confine).
+The parent trusts nothing the child left (autograder.sandbox.results). A child that crashes, hangs or
+exits early is a failed outcome; a fork server that dies is restarted and costs only the steps it was
+running (autograder.sandbox.launch).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from autograder.core.files import NotRegularFile, printable, read_regular
+from autograder.core.outcome import Outcome
+from autograder.core.steps import STEPS, Step
+from autograder.sandbox import bubblewrap, replay
+from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost
+from autograder.sandbox.results import last_line, learner_output, read_result
+
+SOURCE_CAP = 1 << 20  # bytes of one step file
+
+
+def start_runner(sandboxed: bool = True, steps: tuple[Step, ...] = STEPS) -> Zygote | Spawner:
+    """A fork server on Linux (one TensorFlow import in all, none when `steps` need no TensorFlow), in
+    the sandbox when `sandboxed` and the machine allows it; elsewhere a process per step."""
+    if not sys.platform.startswith("linux"):
+        return Spawner()
+    light = not any(step.needs_tensorflow for step in steps)
+    return Zygote(isolated=sandboxed and bubblewrap.unavailable_reason() is None, light=light)
+
+
+def read_step_file(path: Path) -> bytes | str:
+    """The learner's step file, or why it cannot be read (a symlink, a FIFO, too large: never followed)."""
+    try:
+        return read_regular(path, SOURCE_CAP)
+    except FileNotFoundError:
+        return "missing_file"
+    except NotRegularFile as exc:
+        return printable(str(exc), 200)
+    except OSError as exc:
+        return printable(f"{type(exc).__name__}: {exc.strerror}", 200)
+
+
+def _run_child(
+    runner: Zygote | Spawner,
+    step: int,
+    filename: str,
+    content: bytes,
+    limits: Limits,
+    timeout: float,
+    kind: str,
+) -> Outcome:
+    """Run one child on `content` (a learner's step file, or a replay request) and read its export."""
+    started = time.perf_counter()
+    with runner.job() as job:
+        outcome = _child_outcome(runner, job, step, filename, content, limits, timeout, kind)
+        outcome.seconds = time.perf_counter() - started
+        if kind == "step":
+            outcome.output = learner_output(job)
+        return outcome
+
+
+def _child_outcome(
+    runner: Zygote | Spawner,
+    job: Path,
+    step: int,
+    filename: str,
+    content: bytes,
+    limits: Limits,
+    timeout: float,
+    kind: str,
+) -> Outcome:
+    # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
+    (job / filename).write_bytes(content)
+    (job / filename).chmod(0o644)
+    try:
+        report = runner.run(step, job, filename, limits, timeout, kind)
+    except ZygoteLost as exc:
+        return Outcome(step, "crashed", error={"message": str(exc)})
+    if report.get("timed_out"):
+        return Outcome(step, "timeout", error={"seconds": timeout})
+    outcome = read_result(job, step)
+    if outcome is None:
+        code = report.get("exit_code")
+        error: dict[str, Any] = {"exit_code": code, "message": last_line(job)}
+        if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
+            error["signal"] = signal.Signals(-code).name
+        return Outcome(step, "crashed", error=error)
+    return outcome
+
+
+def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout: float) -> None:
+    """Steps 2-4: what the checks read is recomputed in a child that runs no learner code: the model
+    rebuilt from its config, the compile config applied to the reference model, the training
+    replayed (autograder.sandbox.replay). Equal requests are run once per grading run."""
+    kind = "replay" if outcome.step == 4 else "rebuild"
+    wanted = replay.request(outcome)
+    if isinstance(wanted, str):
+        replay.apply(outcome, None, wanted)
+        return
+    content = json.dumps(wanted).encode()
+
+    def run_trusted() -> Outcome:
+        return _run_child(runner, outcome.step, f"{kind}.json", content, limits, timeout, kind)
+
+    key = replay.key(wanted)
+    trusted = runner.replays.get(key, run_trusted)
+    if trusted.status != "ok":  # shared only when it worked: a lost fork server must not stick
+        runner.replays.forget(key)
+    reason = None if trusted.status == "ok" else f"the grader's own run failed ({trusted.status})"
+    replay.apply(outcome, trusted if reason is None else None, reason)
+
+
+def run_step(
+    step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote | Spawner | None = None
+) -> Outcome:
+    """Run `step` of the learner's files in `folder` in a confined child and read what it exported."""
+    source = read_step_file(Path(folder) / step.filename)
+    if source == "missing_file":
+        return Outcome(step.number, "missing_file", error={"file": step.filename})
+    if isinstance(source, str):
+        return Outcome(step.number, "crashed", error={"message": source})
+    if zygote is None:
+        with start_runner(steps=(step,)) as own:
+            return run_step(step, folder, limits, own)
+    timeout = limits.timeout or step.time_limit
+    outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step")
+    if step.number in replay.STEPS and outcome.call_status(step.functions[0]) == "ok":
+        _trusted(outcome, zygote, limits, timeout)
+    return outcome
+
+
+def run_steps(
+    folder: Path,
+    steps: tuple[Step, ...] = STEPS,
+    jobs: int | None = None,
+    limits: Limits = Limits(),
+    zygote: Zygote | Spawner | None = None,
+) -> list[Outcome]:
+    """Run several steps of one folder in parallel, each in its own child; slowest (step 4) first."""
+    if zygote is None:
+        with start_runner(steps=steps) as own:
+            return run_steps(folder, steps, jobs, limits, own)
+    order = sorted(steps, key=lambda s: -s.time_limit)
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        outcomes = {o.step: o for o in pool.map(lambda s: run_step(s, folder, limits, zygote), order)}
+    return [outcomes[step.number] for step in steps]
