@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 COLUMNS = 200
 ROWS = 60
+STOP_SECONDS = 30
 
 
 class Terminal:
@@ -23,7 +25,7 @@ class Terminal:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS_COURSE_")}
         # The terminal's own size, as a learner's: pytest-xdist's workers export COLUMNS=80 and LINES=24,
         # which rich would prefer to the pty's size.
-        env |= {"COLUMNS": str(COLUMNS), "LINES": str(ROWS)}
+        env |= {"COLUMNS": str(COLUMNS), "LINES": str(ROWS), "PYTHONFAULTHANDLER": "1"}
         if tmp is not None:  # its temporary folders (the fork servers' own, say) go there
             env["TMPDIR"] = str(tmp)
         self.child = pexpect.spawn(
@@ -69,6 +71,15 @@ class Terminal:
         """Ctrl+C, as a learner stops it: returns everything printed after it."""
         self.mark = len(self.raw)
         self.child.sendintr()
-        self.raw += self.child.read()  # until the end
+        try:
+            self.child.expect(pexpect.EOF, timeout=STOP_SECONDS)
+        except pexpect.TIMEOUT:  # say what it was doing: Python's fault handler prints every thread
+            self.raw += self.child.before
+            self.child.kill(signal.SIGABRT)
+            self.child.expect(pexpect.EOF, timeout=STOP_SECONDS)
+            raise AssertionError(
+                f"still running {STOP_SECONDS} s after Ctrl+C:\n{self.child.before}"
+            ) from None
+        self.raw += self.child.before  # until the end
         self.child.close()
         return self.screen
