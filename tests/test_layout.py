@@ -207,6 +207,22 @@ def test_the_package_never_imports_the_site_generator() -> None:
     assert importers == []
 
 
+def asserting_modules_that_pytest_may_rewrite(package: Path) -> list[str]:
+    """Check modules whose `assert ..., message` would reach `judge` as pytest's explanation (a str)
+    instead of the {"ko", "en"} dict: pytest rewrites an installed plugin's package in xdist workers."""
+    rewritten = []
+    for path in sorted((package / "checks").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        asserts = any(isinstance(n, ast.Assert) and n.msg for n in ast.walk(ast.parse(source)))
+        if asserts and "PYTEST_DONT_REWRITE" not in (ast.get_docstring(ast.parse(source)) or ""):
+            rewritten.append(str(path.relative_to(package)))
+    return rewritten
+
+
+def test_check_modules_that_assert_with_a_message_turn_pytests_rewriting_off() -> None:
+    assert asserting_modules_that_pytest_may_rewrite(PACKAGE) == []
+
+
 def test_a_learners_copy_holds_everything_its_modules_import_and_nothing_secret() -> None:
     assert unshippable(PACKAGE) == []
     shipped = layout.learner_modules(PACKAGE)
@@ -278,6 +294,12 @@ def test_a_long_module_without_a_reason_is_caught(copy: Path) -> None:
 def test_a_learner_facing_import_of_an_instructors_module_is_caught(copy: Path) -> None:
     add_line(copy / "learner" / "watch.py", "def _later():\n    from autograder.grading import grade")
     assert unshippable(copy) == ["autograder.learner.watch imports autograder.grading.grade"]
+
+
+def test_a_check_module_that_lets_pytest_rewrite_its_messages_is_caught(copy: Path) -> None:
+    library = copy / "checks" / "library.py"
+    library.write_text(library.read_text(encoding="utf-8").replace("PYTEST_DONT_REWRITE", "(rewrite)"))
+    assert asserting_modules_that_pytest_may_rewrite(copy) == ["checks/library.py"]
 
 
 def test_a_secret_folder_declared_learner_facing_is_refused(copy: Path) -> None:

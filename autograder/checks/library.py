@@ -9,6 +9,9 @@ the checks share. A check is one pytest test of a step's plain data (autograder.
 Its `@check(...)` decorator is a pytest marker holding the id, points and the Korean/English texts;
 its one argument is the fixture `step<N>`: the plain data the sandboxed child exported for that step,
 never a live learner object. It asserts; the assertion's message says what it found.
+PYTEST_DONT_REWRITE: the helpers here assert too, and their messages must reach `judge` as the
+{"ko", "en"} dict written, not as pytest's explanation (pytest rewrites every module of an installed
+plugin's package in xdist workers).
 """
 
 from __future__ import annotations
