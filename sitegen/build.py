@@ -16,7 +16,7 @@ from autograder.core.steps import STEPS
 from autograder.course.nbgrader_notebook import NOTEBOOK, notebook_text
 from autograder.course.stubs import public_checks_file, stub_file
 from sitegen import site_pages
-from sitegen.site_pages import Stamped
+from sitegen.recordings import Stamped
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"

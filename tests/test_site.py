@@ -28,7 +28,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from autograder.core.steps import STEPS
-from sitegen import site_font, site_pages
+from sitegen import site_font
+from sitegen.markdown import solution_ranges
 
 from conftest import ROOT
 
@@ -233,7 +234,7 @@ def test_code_on_the_site_is_the_solutions_without_nbgrader_markers(built: Built
             text = re.sub(r"<[^>]+>", "", html).replace("&quot;", '"').replace("&#39;", "'")
             assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
             source = (ROOT / "solutions" / step.filename).read_text(encoding="utf-8")
-            for start, end in site_pages.solution_ranges(source):
+            for start, end in solution_ranges(source):
                 for line in source.splitlines()[start - 1 : end]:
                     assert line.strip().replace("&", "&amp;") in text, (lang, step.filename, line)
 

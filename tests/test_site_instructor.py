@@ -13,7 +13,7 @@ import pytest
 
 from autograder.checks.registry import all_checks
 from autograder.core.steps import STEPS
-from sitegen import site_instructor, site_pages
+from sitegen import recordings, site_instructor
 
 from conftest import ROOT
 from leaks import HIDDEN, hidden_code, solution_regions
@@ -24,7 +24,7 @@ MAX = {str(step.number): sum(c.points for c in CHECKS if c.step == step.number) 
 
 @pytest.fixture(scope="module")
 def recording() -> dict:
-    return json.loads(site_pages.INSTRUCTOR_JSON.read_text(encoding="utf-8"))
+    return json.loads(recordings.INSTRUCTOR_JSON.read_text(encoding="utf-8"))
 
 
 def text(run: dict) -> str:
@@ -122,7 +122,7 @@ def test_the_learner_release_holds_nothing_secret(recording: dict) -> None:
 
 
 def test_the_recording_has_no_path_of_this_machine(recording: dict) -> None:
-    raw = site_pages.INSTRUCTOR_JSON.read_text(encoding="utf-8")
+    raw = recordings.INSTRUCTOR_JSON.read_text(encoding="utf-8")
     for path in ("/tmp/", str(ROOT), str(Path.home()), "/root/"):
         assert path not in raw, path
 
@@ -147,3 +147,67 @@ def test_the_guide_names_every_setting_with_its_default(lang: str) -> None:
     assert _settings(config) | _settings(cli) <= _settings(page)
     (timeout,) = re.findall(r'KERAS_COURSE_CELL_TIMEOUT", "(\d+)"', config)
     assert re.search(rf"`KERAS_COURSE_CELL_TIMEOUT` \| `{timeout}` \|", page)
+
+
+# --- what is where: generated from the layout -------------------------------------------------------
+
+
+def _layout_rows(lang: str) -> dict[str, list[str]]:
+    from sitegen.instructor_page import layout_table
+
+    rows = [line.strip("|").split(" | ") for line in layout_table(lang).splitlines()[2:]]
+    return {cells[0].strip(" `"): [c.strip() for c in cells[1:]] for cells in rows}
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_what_is_where_names_every_folder_and_measures_what_learners_get(lang: str) -> None:
+    """A row per folder of the package, and the release column is what `keras-course release` wrote:
+    the hidden checks, grading and the answers stay with the instructor, the public checks go."""
+    from autograder.course import layout
+
+    rows = _layout_rows(lang)
+    for package in layout.packages():
+        assert f"{package.folder.relative_to(ROOT).as_posix()}/" in rows
+    released = {path: cells[-1] for path, cells in rows.items()}
+    for path in ("solutions/", "autograder/checks/hidden/", "autograder/grading/", "sitegen/", "course/"):
+        assert released[path] == "–", path
+    for path in (
+        "exercises/",
+        "autograder/checks/public/",
+        "autograder/sandbox/child/",
+        "autograder/learner/",
+    ):
+        assert released[path] == "✓", path
+
+
+def test_what_is_where_fails_for_a_folder_it_does_not_describe(tmp_path: Path) -> None:
+    """A new folder in the package without a row in words.yml stops the build, naming the folder."""
+    import shutil
+
+    from autograder.course import layout
+    from sitegen.instructor_page import layout_table
+
+    copy = tmp_path / "autograder"
+    shutil.copytree(layout.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for sibling in ("solutions", "exercises", "course", "docs", "sitegen"):  # the rows beside the package
+        (tmp_path / sibling).symlink_to(ROOT / sibling)
+    assert layout_table("en", package=copy)  # the copy as it is: every folder described
+    (copy / "extra").mkdir()
+    (copy / "extra" / "__init__.py").write_text('"""New.\n\nMay import: nothing\nLearner-facing: no\n"""\n')
+    with pytest.raises(ValueError, match="autograder/extra/"):
+        layout_table("en", package=copy)
+
+
+def test_a_phrase_without_both_languages_stops_the_build(tmp_path: Path, monkeypatch) -> None:
+    from sitegen import words
+
+    words._groups.cache_clear()
+    yml = tmp_path / "words.yml"
+    yml.write_text('pages:\n  check:\n    ko: "검사"\n    en: "check"\n', encoding="utf-8")
+    monkeypatch.setattr(words, "WORDS_YML", yml)
+    assert words.words("pages", "ko") == {"check": "검사"}
+    words._groups.cache_clear()
+    yml.write_text('pages:\n  check:\n    ko: "검사"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="pages.check needs exactly ko, en"):
+        words.words("pages", "en")
+    words._groups.cache_clear()
