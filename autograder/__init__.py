@@ -11,9 +11,8 @@
 Imports go one way: each folder's `__init__` says what its modules may import (`May import:`, a
 package there covers its own modules, not its subpackages) and whether learners get it
 (`Learner-facing:`, from which `keras-course release` builds their copy); tests/test_layout.py
-holds every module to that. The rest of this folder is the course site's build tooling.
+holds every module to that. The course site's generator is not here: it is build tooling, in sitegen/.
 
 May import: any
 Learner-facing: autograder.cli
-Build tooling: sitegen.build, sitegen.install_sizes, sitegen.site_capture, sitegen.site_experiments, sitegen.site_figures, sitegen.site_font, sitegen.site_instructor, sitegen.site_pages
 """

@@ -8,7 +8,7 @@
   learner waits for a cold `keras-course check` (the home page's times).
 
 Both are slow; `python -m sitegen.build` reruns them only when a file they depend on changes
-(sitegen/site_pages.py keeps the fingerprints).
+(sitegen/recordings.py keeps the fingerprints).
 
 Over 400 lines: the two recordings, the common mistakes they show and the child that runs them; build
 tooling for docs/, which a learner never installs.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import multiprocessing
 import os
 import re
 import runpy
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -438,26 +439,54 @@ def learner_runs() -> dict[str, Any]:
     return result | {"timings": check_timings()}
 
 
-def check_timings(runs: int = 3) -> dict[str, Any]:
-    """Seconds a learner waits for `keras-course check` on the solutions, as typed in a terminal: a new
-    process each time, all five steps and `--step 1` (no TensorFlow). The median of `runs` runs."""
-    command = [str(Path(sys.executable).with_name("keras-course")), "check"]
+def median_seconds(runs: int, action: Callable[[], object]) -> float:
+    """The median wall-clock time of `runs` runs of `action`, to a tenth of a second."""
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        seconds.append(time.perf_counter() - started)
+    return round(sorted(seconds)[len(seconds) // 2], 1)
 
-    def median_seconds(*options: str) -> float:
-        seconds = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            subprocess.run([*command, folder, *options], check=True, capture_output=True)
-            seconds.append(time.perf_counter() - started)
-        return round(sorted(seconds)[len(seconds) // 2], 1)
+
+def start_tensorflow_runner() -> None:
+    """What `watch` waits for once before it checks steps 2-5: its TensorFlow fork server, started as
+    `watch` starts it (autograder.sandbox.runner.start_runner: the sandbox where the machine has it)."""
+    from autograder.core.steps import STEPS
+    from autograder.sandbox.runner import start_runner
+
+    start_runner(steps=STEPS).close()
+
+
+def check_timings(runs: int = 3) -> dict[str, Any]:
+    """Seconds a learner waits, as a median of `runs`: for `keras-course check` on the solutions, as
+    typed in a terminal (a new process each time), all five steps and `--step 1` (no TensorFlow), all
+    five again while other processes keep every core busy (benchmarks/under_load.py's burners); and for
+    `watch`'s TensorFlow to get ready."""
+    from benchmarks.under_load import burn
 
     with tempfile.TemporaryDirectory(prefix="keras-course-time-") as tmp:
         folder = str(shutil.copytree(SOLUTIONS, Path(tmp, "solutions")))
-        return {
+        command = [str(Path(sys.executable).with_name("keras-course")), "check", folder]
+
+        def check(*options: str) -> Callable[[], object]:
+            return lambda: subprocess.run([*command, *options], check=True, capture_output=True)
+
+        timings = {
             "cores": os.cpu_count(),
-            "all_steps": median_seconds(),
-            "step1": median_seconds("--step", "1"),
+            "all_steps": median_seconds(runs, check()),
+            "step1": median_seconds(runs, check("--step", "1")),
+            "tensorflow_ready": median_seconds(runs, start_tensorflow_runner),
         }
+        burners = [multiprocessing.Process(target=burn, daemon=True) for _ in range(os.cpu_count() or 1)]
+        for burner in burners:
+            burner.start()
+        try:
+            timings["all_steps_busy"] = median_seconds(runs, check())
+        finally:
+            for burner in burners:
+                burner.kill()
+        return timings
 
 
 def main(argv: list[str]) -> None:

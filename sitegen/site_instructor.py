@@ -18,7 +18,7 @@ Each command runs as typed on the page (`bash -c`, with the virtualenv's `bin` f
 set to the temporary folder); its output is kept as a terminal shows it, stdout and stderr together,
 with what differs between machines and runs replaced: the temporary folder by `~`, install paths by
 `…`, times by `YYYY-MM-DD hh:mm:ss.ffffff`, random names by `X`s. It takes a few minutes, so
-`python -m sitegen.build` reruns it only when a file it depends on changes (site_pages.py keeps
+`python -m sitegen.build` reruns it only when a file it depends on changes (recordings.py keeps
 the fingerprint): `python -m sitegen.site_instructor OUT.json` runs it alone.
 """
 

@@ -255,6 +255,7 @@ def setup_page(lang: str) -> str:
     return document(
         section("sizes", sizes_table(lang)),
         section("python-versions", python_versions(lang)),
+        section("watch-ready", words("pages", lang)["watch_ready"].format(**learner["timings"])),
         section("files", files_table(lang)),
         section("stub", fence(learner["stub"]["1"]["text"][lang], "text", command("check --step 1", lang))),
         section("all-pass", fence(learner["solution"]["all"][lang][-1:], "text", command("check", lang))),

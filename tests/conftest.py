@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,27 @@ from autograder.sandbox.runner import run_step
 from answers import Answer, write_submission
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ctrl_c_state() -> tuple[object, frozenset[int]]:
+    """How this process handles SIGINT, and the signals its main thread blocks."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []) if hasattr(signal, "pthread_sigmask") else ()
+    return signal.getsignal(signal.SIGINT), frozenset(blocked)
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_left_as_it_was():
+    """Every test leaves the worker's SIGINT handling as it found it: each process a later test starts
+    (a `watch` session in a pty, say) inherits an ignored or blocked SIGINT, and there Ctrl+C does
+    nothing. The test that changed it errors, and the state is put back."""
+    before = _ctrl_c_state()
+    yield
+    after = _ctrl_c_state()
+    if after != before:
+        signal.signal(signal.SIGINT, before[0])
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_SETMASK, before[1])
+        pytest.fail(f"this test changed how the worker handles SIGINT: {before} -> {after}")
 
 
 @pytest.fixture(scope="session")

@@ -59,16 +59,16 @@ window.siteReading = (() => {
     return element.tagName.toLowerCase() + (classes ? "." + classes.split(/\s+/).join(".") : "");
   }
 
-  // Every visible piece of text (and input placeholder) under 4.5:1, or 3:1 for large text, and how
-  // many were checked.
-  function lowContrast() {
+  // Checks pieces of text against WCAG AA: at least 4.5:1, or 3:1 for large text (24 px, or 18.66 px
+  // bold). `behind` is the colour under the text when its element's ancestors do not say it (a diagram's
+  // shape); by default, their background colours.
+  function checker() {
     const low = [];
     let checked = 0;
-    const check = (element, colour, text, what) => {
+    const check = (element, colour, text, what, behind = background(element)) => {
       const style = getComputedStyle(element);
       const alpha = opacity(element);
       if (style.visibility !== "visible" || alpha === 0) return;
-      const behind = background(element);
       const fg = parse(colour);
       if (!fg) {
         low.push(`unreadable colour ${colour}: ${describe(element)}`);
@@ -84,24 +84,75 @@ window.siteReading = (() => {
         low.push(`${(Math.floor(value * 100) / 100).toFixed(2)}:1 ${what}${colour} on rgb(${rgb}) ${describe(element)}: ${text.trim().slice(0, 30)}`);
       }
     };
+    return { check, result: () => ({ checked, low }) };
+  }
+
+  // Each visible text node's element under `root`, once.
+  function* textElements(root, skip) {
     const seen = new Set();
     const range = document.createRange();
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
       const node = walker.currentNode;
       const element = node.parentElement;
-      if (!node.data.trim() || seen.has(element) || element.closest("script, style, noscript, svg")) continue;
+      if (!element || !node.data.trim() || seen.has(element) || element.closest(skip)) continue;
       range.selectNodeContents(node);
       if (!visible(range.getClientRects())) continue;
       seen.add(element);
-      check(element, getComputedStyle(element).color, node.data, "");
+      yield [element, node.data];
+    }
+  }
+
+  // Every visible piece of text (and input placeholder) under 4.5:1, or 3:1 for large text, and how
+  // many were checked. Diagrams are read by diagramContrast (they are drawn in closed shadow roots).
+  function lowContrast() {
+    const { check, result } = checker();
+    for (const [element, text] of textElements(document.body, "script, style, noscript, svg")) {
+      check(element, getComputedStyle(element).color, text, "");
     }
     for (const input of document.querySelectorAll("input[placeholder]")) {
       if (visible(input.getClientRects()) && !input.value) {
         check(input, getComputedStyle(input, "::placeholder").color, input.placeholder, "placeholder ");
       }
     }
-    return { checked, low };
+    return result();
+  }
+
+  // The text of one element (a link, hovered by the test) and everything in it.
+  function contrastOf(element) {
+    const { check, result } = checker();
+    for (const [inner, text] of textElements(element, "script, style, svg")) {
+      check(inner, getComputedStyle(inner).color, text, "");
+    }
+    return result();
+  }
+
+  // A mermaid diagram's labels, in the shadow root Material draws it into (the test hands it over
+  // through the DevTools protocol: the root is closed to the page). A label sits on its node's shape
+  // (a circle, a rectangle) unless the shape has no fill; then on the page.
+  function diagramContrast(root) {
+    const { check, result } = checker();
+    const page = background(root.host);
+    for (const [element, text] of textElements(root, "style")) {
+      const svgText = element instanceof SVGElement;
+      const colour = getComputedStyle(element)[svgText ? "fill" : "color"];
+      let behind = page;
+      const group = element.closest("g.node, g.cluster");
+      const shape = group && group.querySelector(":scope > rect, :scope > circle, :scope > ellipse, :scope > polygon, :scope > path");
+      if (shape) {
+        const style = getComputedStyle(shape);
+        const fill = parse(style.fill);
+        if (fill) {
+          fill[3] *= parseFloat(style.fillOpacity) * opacity(shape);
+          behind = over(fill, page);
+        }
+      }
+      const label = element.closest("foreignObject *");
+      const own = label && parse(getComputedStyle(label).backgroundColor);  // an HTML label's own box
+      if (own && own[3] > 0) behind = over(own, behind);
+      check(element, colour, text, "diagram ", behind);
+    }
+    return result();
   }
 
   // --- where links wrap ---
@@ -195,5 +246,5 @@ window.siteReading = (() => {
     return { blocks, scrolled, covered };
   }
 
-  return { lowContrast, linkLines, codeBlocks, underTheButtons };
+  return { lowContrast, contrastOf, diagramContrast, linkLines, codeBlocks, underTheButtons };
 })();

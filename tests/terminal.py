@@ -6,7 +6,9 @@ import os
 import re
 import signal
 import sys
+import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
@@ -21,7 +23,9 @@ STOP_SECONDS = 30
 class Terminal:
     """A command in a pseudo-terminal, as a learner runs it; what it printed, without colours."""
 
-    def __init__(self, *args: str, tmp: Path | None = None) -> None:
+    def __init__(
+        self, *args: str, tmp: Path | None = None, preexec_fn: Callable[[], None] | None = None
+    ) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS_COURSE_")}
         # The terminal's own size, as a learner's: pytest-xdist's workers export COLUMNS=80 and LINES=24,
         # which rich would prefer to the pty's size.
@@ -35,6 +39,7 @@ class Terminal:
             env=env,
             encoding="utf-8",
             dimensions=(ROWS, COLUMNS),
+            preexec_fn=preexec_fn,  # run in the child before the command: the state it inherits
         )
         self.raw, self.mark = "", 0
 
@@ -75,11 +80,29 @@ class Terminal:
             self.child.expect(pexpect.EOF, timeout=STOP_SECONDS)
         except pexpect.TIMEOUT:  # say what it was doing: Python's fault handler prints every thread
             self.raw += self.child.before
+            state = signal_state(self.child.pid, self.child.child_fd)
             self.child.kill(signal.SIGABRT)
             self.child.expect(pexpect.EOF, timeout=STOP_SECONDS)
             raise AssertionError(
-                f"still running {STOP_SECONDS} s after Ctrl+C:\n{self.child.before}"
+                f"still running {STOP_SECONDS} s after Ctrl+C ({state}):\n{self.child.before}"
             ) from None
         self.raw += self.child.before  # until the end
         self.child.close()
         return self.screen
+
+
+def signal_state(pid: int, terminal: int) -> str:
+    """Why a Ctrl+C may have had no effect on `pid`: each thread's blocked, ignored, caught and pending
+    signals (hex masks, from /proc), and whether it is still the terminal's foreground process group."""
+    threads = []
+    for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+        fields = dict(
+            line.split(":\t", 1) for line in (task / "status").read_text().splitlines() if ":\t" in line
+        )
+        masks = " ".join(
+            f"{k}={fields[k].strip()}" for k in ("SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd")
+        )
+        threads.append(f"{task.name}: {masks}")
+    foreground = os.tcgetpgrp(terminal) == os.getpgid(pid)
+    isig = bool(termios.tcgetattr(terminal)[3] & termios.ISIG)
+    return f"foreground: {foreground}, ISIG: {isig}; " + "; ".join(threads)

@@ -594,6 +594,102 @@ def test_all_text_has_enough_contrast(width: int, readings: dict) -> None:
     assert all(r.contrast["checked"] > 20 for _, r in pages)  # the text was found
 
 
+# The first piece of text in a diagram, greyed out (inline, over mermaid's own `color` and `fill`).
+GREY_OUT_FIRST_LABEL = """
+const walker = document.createTreeWalker(this, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const element = walker.currentNode.parentElement;
+  if (!walker.currentNode.data.trim() || element.closest("style")) continue;
+  for (const property of ["color", "fill"]) element.style.setProperty(property, "#bbb", "important");
+  break;
+}
+"""
+
+
+def _diagram_contrast(tab: object, break_a_label: bool = False) -> list[dict]:
+    """siteReading.diagramContrast on each diagram's shadow root, handed over by the DevTools protocol
+    (Material draws diagrams in closed roots). `break_a_label` first greys out one label, as a palette
+    with too light a diagram text would."""
+    session = tab.context.new_cdp_session(tab)
+    root = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+    roots: list[int] = []
+
+    def walk(node: dict) -> None:
+        attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2]))
+        if "mermaid" in attributes.get("class", "").split():
+            roots.extend(shadow["nodeId"] for shadow in node.get("shadowRoots", []))
+        for child in node.get("children", []) + node.get("shadowRoots", []):
+            walk(child)
+
+    walk(root)
+    readings = []
+    for node_id in roots:
+        handle = session.send("DOM.resolveNode", {"nodeId": node_id})["object"]["objectId"]
+        breaking = GREY_OUT_FIRST_LABEL if break_a_label else ""
+        call = f"function() {{ {breaking} return window.siteReading.diagramContrast(this); }}"
+        answer = session.send(
+            "Runtime.callFunctionOn", {"objectId": handle, "functionDeclaration": call, "returnByValue": True}
+        )
+        readings.append(answer["result"]["value"])
+    session.detach()
+    return readings
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
+def test_the_diagrams_labels_have_enough_contrast(lang: str, page: object, base_url: str) -> None:
+    """The network diagram's labels on their circles and on the page, read inside mermaid's shadow root;
+    a label greyed out to #bbb is caught, so the reading does see the diagram's text."""
+    visit(page, f"{base_url}{LANGUAGE_ROOTS[lang]}")
+    page.wait_for_function("document.querySelector('div.mermaid') !== null")
+    page.evaluate(READING_JS)
+    (reading,) = _diagram_contrast(page)
+    assert reading["low"] == [] and reading["checked"] >= 5  # x, ŷ and the four layers' titles
+    (broken,) = _diagram_contrast(page, break_a_label=True)
+    assert len(broken["low"]) == 1 and "diagram" in broken["low"][0], broken
+
+
+# Links a reader points at, by where they are: the page's own text, the navigation, the table of
+# contents and the footer's previous/next.
+HOVERED = {
+    "content": ".md-content .md-typeset a:not(.headerlink)",
+    "navigation": ".md-nav--primary .md-nav__link[href]",
+    "contents": ".md-nav--secondary .md-nav__link[href]",
+    "footer": ".md-footer__link",
+}
+
+
+def _hovered_contrast(tab: object) -> dict[str, dict]:
+    """Each kind of link's first visible one, under the mouse: siteReading.contrastOf it."""
+    found = {}
+    for kind, selector in HOVERED.items():
+        links = tab.locator(selector)
+        for index in range(links.count()):
+            link = links.nth(index)
+            if link.is_visible():
+                link.hover()
+                tab.wait_for_timeout(300)  # Material's colour transitions take 250 ms
+                found[kind] = link.evaluate("link => siteReading.contrastOf(link)")
+                break
+    tab.mouse.move(0, 0)
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
+def test_links_keep_enough_contrast_under_the_mouse(lang: str, page: object, base_url: str) -> None:
+    """Hovering changes a link's colour (the theme's accent): each kind of link still reads at 4.5:1,
+    and a hover colour too light (#f0a080 on white) is caught."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    visit(page, f"{base_url}{LANGUAGE_ROOTS[lang]}step2/")
+    page.evaluate(READING_JS)
+    hovered = _hovered_contrast(page)
+    assert set(hovered) == set(HOVERED), f"not found on the page: {set(HOVERED) - set(hovered)}"
+    assert {kind: r["low"] for kind, r in hovered.items() if r["low"]} == {}
+    assert all(r["checked"] > 0 for r in hovered.values())
+    page.add_style_tag(content="a:hover, a:hover * { color: #f0a080 !important; }")
+    too_light = _hovered_contrast(page)
+    assert all(r["low"] for r in too_light.values()), too_light
+
+
 def test_columns_are_aligned_only_in_console_tables(readings: dict) -> None:
     """Hangul in Python and bash code keeps its own width; in the console's tables it takes two columns."""
     kinds, wrong = set(), []

@@ -126,6 +126,25 @@ def test_a_session_in_english_moves_past_a_passed_step_and_stops_at_once_while_t
     assert not list((tmp_path / "tmp").iterdir())  # TensorFlow's fork server too, still starting
 
 
+def _ignore_and_block_ctrl_c() -> None:
+    """What some launchers hand the program they start (nohup, an IDE's runner, a test harness):
+    Ctrl+C's signal ignored and blocked. Python keeps both, and then Ctrl+C does nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pty: Linux")
+def test_ctrl_c_stops_a_session_started_with_ctrl_c_ignored_and_blocked(tmp_path):
+    folder = write_submission(tmp_path / "mine", {})
+    (tmp_path / "tmp").mkdir()
+    term = Terminal("watch", str(folder), tmp=tmp_path / "tmp", preexec_fn=_ignore_and_block_ctrl_c)
+    term.wait_for(editing(1, folder))
+    stopping = time.monotonic()
+    after = term.stop()
+    assert time.monotonic() - stopping < 10 and term.child.exitstatus == 0
+    assert "지켜보기를 끝냈습니다" in after and "Traceback" not in term.raw
+
+
 @pytest.mark.parametrize("output", [False, True])
 def test_watch_folds_the_learners_prints_as_check_does_and_shows_them_all_with_output(tmp_path, output):
     body = "for n in range(8):\n    print('line', n)\nx = np.arange(1, 11)\nreturn x, x.copy()"

@@ -28,6 +28,7 @@ import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -115,17 +116,21 @@ class WarmRunners:
     does: the sandbox where the machine has it)."""
 
     def __init__(self) -> None:
+        self._closed = threading.Event()
         self._futures = {light: self._start(light) for light in (True, False)}
 
-    @staticmethod
-    def _start(light: bool) -> Future:
+    def _start(self, light: bool) -> Future:
         future: Future = Future()
 
         def start() -> None:
             try:
-                future.set_result(start_runner(steps=(STEP_BY_NUMBER[1],) if light else STEPS))
+                runner = start_runner(steps=(STEP_BY_NUMBER[1],) if light else STEPS)
             except Exception as exc:  # noqa: BLE001 - reported by the check that needs it
                 future.set_exception(exc)
+                return
+            if self._closed.is_set():  # the session ended while it started: nobody else will close it
+                runner.close(wait=2.0)
+            future.set_result(runner)
 
         # A daemon thread: Ctrl+C need not wait for TensorFlow's import to finish.
         threading.Thread(target=start, daemon=True).start()
@@ -144,6 +149,7 @@ class WarmRunners:
         return self._futures[light].result()
 
     def close(self) -> None:
+        self._closed.set()
         for future in self._futures.values():
             if future.done() and future.exception() is None:
                 future.result().close(wait=2.0)
@@ -234,9 +240,7 @@ def watch_command(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(MESSAGES["no_folder"][args.lang].format(path=given), file=sys.stderr)
         return 2
-    for name in ("SIGTERM", "SIGHUP"):  # a closed terminal window stops it as Ctrl+C does: cleaned up
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupt)
+    previous = _stop_on_signals()
     console = Console(highlight=False)
     session = Session(folder, args.lang, Limits(timeout=args.timeout), console, output=args.output)
     try:
@@ -249,7 +253,25 @@ def watch_command(args: argparse.Namespace) -> int:
     with contextlib.suppress(OSError):  # the terminal may be gone
         console.print()
         console.print(MESSAGES["stopped"][args.lang])
+    for number, handler in previous.items():  # as they were: `watch` may run inside a larger program
+        if handler is not None:
+            signal.signal(number, handler)
     return 0
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """Ctrl+C (SIGINT) stops the session, and so does a closed terminal window (SIGTERM, SIGHUP): even
+    when the program that started it ignores or blocks them (an IDE's runner, nohup, a test harness),
+    which Python would otherwise keep, leaving Ctrl+C without effect. Returns the handlers replaced."""
+    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    return previous
 
 
 def _interrupt(signum: int, frame: object) -> None:
