@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from autograder.core import spec
 from autograder.core.steps import STEPS
@@ -115,16 +116,10 @@ def help_output(*args: str) -> list[str]:
     """`keras-course ARGS --help` as printed in a 100-column terminal (argparse reads COLUMNS)."""
     from autograder import cli
 
-    buffer, saved = io.StringIO(), os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "100"
-    try:
-        with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+    buffer = io.StringIO()
+    with mock.patch.dict(os.environ, {"COLUMNS": "100"}), contextlib.redirect_stdout(buffer):
+        with contextlib.suppress(SystemExit):
             cli.main([*args, "--help"])
-    finally:
-        if saved is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = saved
     return buffer.getvalue().splitlines()
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from typing import Any
+from unittest import mock
 
 from autograder.core import spec
 from autograder.core.steps import STEP_BY_NUMBER
@@ -76,15 +77,8 @@ def hint_output(step: int, lang: str) -> list[str]:
 
     buffer = io.StringIO()
     with tempfile.TemporaryDirectory() as state, contextlib.redirect_stdout(buffer):
-        previous = os.environ.get("XDG_STATE_HOME")
-        os.environ["XDG_STATE_HOME"] = state
-        try:
+        with mock.patch.dict(os.environ, {"XDG_STATE_HOME": state}):  # a fresh state: the first hint
             cli.main(["hint", str(step), "--lang", lang])
-        finally:
-            if previous is None:
-                del os.environ["XDG_STATE_HOME"]
-            else:
-                os.environ["XDG_STATE_HOME"] = previous
     return buffer.getvalue().splitlines()
 
 
