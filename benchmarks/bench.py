@@ -13,10 +13,14 @@
 4. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
    `keras-course grade` (three runs, median), in one session; the honest submissions must get
    identical points from both. The last line is the speedup.
-4. Shards: the same class graded by one run and by N shards one after another on this machine
+5. Shards: the same class graded by one run and by N shards one after another on this machine
    (`grade --shard K/N`, then `merge`): the ratio of total CPU time (goal <= 1.1x), the CPU seconds a
    submission costs, a shard's fixed cost, and the peak memory of one process (the guide's sizing).
-   `--only shards` runs just this part.
+6. Grappler: step 4 in a fresh process with TensorFlow's graph optimizer on (as TensorFlow comes) and
+   off (harness.prepare_tensorflow, as the graders run it), interleaved, medians.
+
+`--only PART` (repeatable) runs just those parts; `--json FILE` also writes what was measured (the
+instructor guide's sizing numbers are recorded this way: sitegen/site_sizing.py).
 """
 
 from __future__ import annotations
@@ -70,6 +74,43 @@ def measure_floor(workdir: Path) -> dict[str, float]:
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+GRAPPLER_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+import tensorflow, keras
+from autograder.sandbox.child import harness
+if sys.argv[1] == "off":
+    harness.prepare_tensorflow()
+start = time.perf_counter()
+out = harness.run(4, Path(sys.argv[2]))
+assert out.status == "ok", out.error
+print(json.dumps(time.perf_counter() - start))
+"""
+
+
+def compare_grappler(workdir: Path, repeats: int = 3) -> dict[str, float]:
+    """Median seconds of step 4 (the reference answer) in a fresh process with TensorFlow imported, as a
+    grader's child runs it, with Grappler on and off (interleaved, so load hits both alike)."""
+    answer = ROOT / "solutions" / STEPS[3].filename
+    runs: dict[str, list[float]] = {"on": [], "off": []}
+    for _ in range(repeats):
+        for mode, seconds in runs.items():
+            done = subprocess.run(
+                [sys.executable, "-c", GRAPPLER_SCRIPT, mode, str(answer)],
+                env={**environment(str(workdir)), "PYTHONPATH": str(ROOT)},
+                cwd=workdir,
+                capture_output=True,
+                text=True,
+            )
+            assert done.returncode == 0, done.stderr[-2000:]
+            seconds.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    on, off = (statistics.median(runs[mode]) for mode in ("on", "off"))
+    print(
+        f"step 4 in a fresh child: Grappler on {on:.2f} s, off {off:.2f} s ({off / on:.2f}×, median of {repeats})"
+    )
+    return {"on": on, "off": off, "repeats": repeats}
 
 
 def timed(command: list[str], **kwargs: object) -> tuple[float, subprocess.CompletedProcess]:
@@ -342,6 +383,14 @@ def own_cgroup(controller: str) -> Path | None:
     return None
 
 
+def own_cgroup_available() -> bool:
+    """Whether cpu_of counts by cgroup (every process a command starts) or by rusage (a lower bound)."""
+    group = own_cgroup("cpuacct")
+    if group is not None:
+        group.rmdir()
+    return group is not None
+
+
 def cpu_of(command: list[str]) -> tuple[float, float, float, subprocess.CompletedProcess]:
     """(CPU seconds and peak MiB of the command and everything it started, wall seconds, the run).
 
@@ -385,6 +434,7 @@ def compare_shards(students: int, shards: int, workers: int) -> dict[str, float]
         one_cpu, peak, one_wall, _ = cpu_of(
             [*grade, str(course), "--out", str(tmp / "one"), "--workers", str(workers)]
         )
+        load = os.getloadavg()[0]  # the last minute's: how busy the machine was while it was measured
         shard_cpu = shard_wall = 0.0
         for k in range(shards):
             command = [*grade, str(course), "--out", str(tmp / "parts"), "--shard", f"{k}/{shards}"]
@@ -409,55 +459,84 @@ def compare_shards(students: int, shards: int, workers: int) -> dict[str, float]
     print(f"{shards} shards: {shard_cpu:.1f} CPU s, {shard_wall:.1f} s; merged grades identical to one run's")
     print(f"shard overhead: total CPU time {shard_cpu / one_cpu:.2f}× one run's (goal <= 1.1×)")
     print(f"a shard's fixed cost: about {fixed:.1f} CPU s; peak memory of a run: {peak:.0f} MiB")
-    return {"one_cpu": one_cpu, "shard_cpu": shard_cpu, "per_submission": one_cpu / students, "peak": peak}
+    return {
+        "students": students,
+        "shards": shards,
+        "workers": workers,
+        "one_cpu": one_cpu,
+        "one_wall": one_wall,
+        "shard_cpu": shard_cpu,
+        "shard_wall": shard_wall,
+        "per_submission": one_cpu / students,
+        "fixed": fixed,
+        "peak_mib": peak,
+        "load": load,
+        "cores": os.cpu_count(),
+        "counted_by": "cgroup" if own_cgroup_available() else "rusage",
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def run_parts(args: argparse.Namespace, parts: set[str], work: Path) -> dict[str, object]:
+    """Run the chosen parts of the benchmark and return what they measured."""
+    measured: dict[str, object] = {}
+    floor = measure_floor(work) if parts & {"checks", "watch", "grade"} else {}
+    if floor:
+        print(f"floor: import tensorflow {floor['import']:.2f} s + one reference fit {floor['fit']:.2f} s")
+        measured["floor"] = floor
+    folder = work / "solutions"
+    shutil.copytree(ROOT / "solutions", folder)
+    if "checks" in parts:
+        measured["checks"] = report_checks(folder, work, floor)
+    if "watch" in parts:
+        report_watch(folder, floor)
+    if "grade" in parts:
+        floor_total = floor["import"] + floor["fit"]
+        nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
+        print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
+        print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")
+        measured["grade"] = {"nbgrader": nb_seconds, "keras_course": kc_seconds}
+    if "shards" in parts:
+        measured["shards"] = compare_shards(args.students, args.shards, args.workers)
+    if "grappler" in parts:
+        measured["grappler"] = compare_grappler(work)
+    return measured
+
+
+def report_checks(folder: Path, work: Path, floor: dict[str, float]) -> dict[str, float]:
+    checks = compare_checks(folder, work)
+    check, floor_total = checks["check"], floor["import"] + floor["fit"]
+    print(
+        f"keras-course check (5 steps, hidden checks): {check:.2f} s = {check / floor_total:.2f}× the floor"
+    )
+    print(f"pytest exercises/ --hidden on the same folder: {checks['pytest'] / check:.2f}× check")
+    print(
+        f"keras-course check --step 1 (no TensorFlow): {checks['step1']:.2f} s = {checks['step1'] / check:.2f}× check"
+    )
+    if "baseline" in checks:
+        print(
+            f"check now vs check at {BASELINE_REV} (checks not yet pytest tests): {check / checks['baseline']:.2f}×"
+        )
+    return checks
+
+
+PARTS = ("checks", "watch", "grade", "shards", "grappler")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=3, help="runs of keras-course grade (median)")
-    parser.add_argument("--shards", type=int, default=3, help="shards of the class in part 4")
-    parser.add_argument("--only", choices=("shards", "watch"), help="run only this part")
-    args = parser.parse_args()
-    if args.only == "shards":
-        compare_shards(args.students, args.shards, args.workers)
-        return
-    if args.only == "watch":
-        with tempfile.TemporaryDirectory() as tmp:
-            floor = measure_floor(Path(tmp))
-            folder = Path(tmp) / "solutions"
-            shutil.copytree(ROOT / "solutions", folder)
-            print(
-                f"floor: import tensorflow {floor['import']:.2f} s + one reference fit {floor['fit']:.2f} s"
-            )
-            report_watch(folder, floor)
-        return
+    parser.add_argument("--shards", type=int, default=3, help="shards of the class in part 5")
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    parser.add_argument("--json", type=Path, help="also write what was measured to this file")
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        floor = measure_floor(work)
-        floor_total = floor["import"] + floor["fit"]
-        print(f"floor: import tensorflow {floor['import']:.2f} s + one reference fit {floor['fit']:.2f} s")
-        folder = work / "solutions"
-        shutil.copytree(ROOT / "solutions", folder)
-        checks = compare_checks(folder, work)
-        check = checks["check"]
-        print(
-            f"keras-course check (5 steps, hidden checks): {check:.2f} s = {check / floor_total:.2f}× the floor"
-        )
-        print(f"pytest exercises/ --hidden on the same folder: {checks['pytest'] / check:.2f}× check")
-        print(
-            f"keras-course check --step 1 (no TensorFlow): {checks['step1']:.2f} s = {checks['step1'] / check:.2f}× check"
-        )
-        if "baseline" in checks:
-            print(
-                f"check now vs check at {BASELINE_REV} (checks not yet pytest tests): {check / checks['baseline']:.2f}×"
-            )
-        report_watch(folder, floor)
-    nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
-    print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
-    print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")
-    compare_shards(args.students, args.shards, args.workers)
+        measured = run_parts(args, set(args.only or PARTS), Path(tmp))
+    if args.json:
+        args.json.write_text(json.dumps(measured, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

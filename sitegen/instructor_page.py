@@ -1,7 +1,7 @@
 """The instructor guide's generated parts (docs/_snippets/generated/*/instructor.md): every check and
 its points, the calibration behind step 4's threshold, the sandbox's limits, the layout of the course's
 files (from each package's `__init__` docstring), and the recorded nbgrader and `keras-course grade`
-runs (sitegen/site_instructor.py) with their timings."""
+runs (sitegen/site_instructor.py) with their timings, and what grading costs (sitegen/site_sizing.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import contextlib
 import functools
 import io
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -242,6 +243,63 @@ def limits_table(lang: str) -> str:
     return table([g["limit"], g["value"]], rows)
 
 
+# --- sizing: what grading costs, from the recorded benchmark (sitegen/site_sizing.py) ----------------
+
+NODE_CORES = 8  # the node the guide sizes for
+CLASS_SIZES = (1_000, 10_000)
+NODE_COUNTS = (1, 10, 100)
+
+
+def sizing(lang: str, measured: dict[str, Any]) -> str:
+    """The table of what grading costs, what sharding adds, and the time to grade a large class."""
+    from autograder.sandbox.child.contract import Limits
+
+    g, shards = words("guide", lang), measured["shards"]
+    per, fixed, workers = shards["per_submission"], shards["fixed"], shards["workers"]
+    ratio = shards["shard_cpu"] / shards["one_cpu"]
+    intro = g["sizing_measured"].format(**shards)
+    if shards["counted_by"] != "cgroup":
+        intro += " " + g["rusage_note"]
+    rows = [
+        [g["per_submission"], g["per_submission_value"].format(value=per)],
+        [g["shard_fixed"], g["shard_fixed_value"].format(value=fixed)],
+        [g["peak_memory"].format(workers=workers), f"{shards['peak_mib']:.0f} MiB"],
+        [g["shards_vs_one"].format(shards=shards["shards"]), g["ratio_value"].format(value=ratio)],
+    ]
+    per_shard = shards["students"] // shards["shards"]
+    enough = math.ceil(fixed / (0.1 * per))  # submissions a shard for a total of 1.1x one run's CPU time
+    cost = g["shard_cost"].format(fixed=fixed, per=per, per_shard=per_shard, ratio=ratio, enough=enough)
+    estimate = g["time_to_grade"].format(cores=NODE_CORES, tasks=NODE_CORES // 2, fixed=fixed, per=per)
+    peak = g["peak_note"].format(
+        workers=workers, peak=shards["peak_mib"], step_memory=Limits().memory_bytes / 2**30
+    )
+    return "\n\n".join(
+        [intro, table([g["measured"], g["value"]], rows), cost, estimate, time_table(g, per, fixed), peak]
+    )
+
+
+def time_table(g: dict[str, str], per: float, fixed: float) -> str:
+    """Minutes to grade each class size on each number of nodes: a shard per node, all in parallel."""
+
+    def minutes(submissions: int, nodes: int) -> str:
+        value = (fixed + math.ceil(submissions / nodes) * per / NODE_CORES) / 60
+        return g["minutes"].format(value=f"{value:.1f}" if value < 10 else f"{value:.0f}")
+
+    header = [g["submissions"], *(g["one_node"] if n == 1 else g["nodes"].format(n=n) for n in NODE_COUNTS)]
+    return table(header, [[f"{size:,}", *(minutes(size, n) for n in NODE_COUNTS)] for size in CLASS_SIZES])
+
+
+def pace(lang: str, measured: dict[str, Any]) -> str:
+    """How long one computer takes per submission, in the sizing run's one grading run."""
+    shards = measured["shards"]
+    seconds = shards["one_wall"] / shards["students"]
+    return words("guide", lang)["pace"].format(seconds=seconds, wall=shards["one_wall"], **shards)
+
+
+def grappler_note(lang: str, measured: dict[str, Any]) -> str:
+    return "- " + words("guide", lang)["grappler"].format(**measured["grappler"])
+
+
 def recorded_note(lang: str, recording: dict[str, Any]) -> str:
     g = words("guide", lang)
     user = g["root"] if recording["as_root"] else g["user"]
@@ -249,7 +307,7 @@ def recorded_note(lang: str, recording: dict[str, Any]) -> str:
 
 
 def instructor_page(lang: str) -> str:
-    recording = _instructor()
+    recording, measured = _instructor(), recordings.load(recordings.SIZING_JSON)
     nb, graded = recording["nbgrader"], recording["grade"][lang]
     return document(
         section("layout", layout_table(lang)),
@@ -285,5 +343,8 @@ def instructor_page(lang: str) -> str:
         section("grade-export", shown(graded["export"], lang)),
         section("limits", limits_table(lang)),
         section("timings", timings_table(lang, recording)),
+        section("sizing", sizing(lang, measured)),
+        section("pace", pace(lang, measured)),
+        section("grappler", grappler_note(lang, measured)),
         section("release-run", shown(recording["release"], lang)),
     )

@@ -3,7 +3,8 @@
 Each is a Stamped target that records the fingerprint of everything it is made from (files by content,
 and values), and `python -m sitegen.build` remakes it only when that fingerprint changes: the seeded
 reference run, the learner's `keras-course check` runs (sitegen/site_capture.py), the instructor
-guide's nbgrader and `grade` runs (sitegen/site_instructor.py), the seeded experiments
+guide's nbgrader and `grade` runs (sitegen/site_instructor.py) and sizing numbers
+(sitegen/site_sizing.py), the seeded experiments
 (sitegen/site_experiments.py), the figures (sitegen/site_figures.py) and the web font
 (sitegen/site_font.py).
 """
@@ -31,6 +32,7 @@ GLOSSARY = DOCS / "_snippets" / "glossary.yml"
 INSTALL_SIZES = DOCS / "_snippets" / "install_sizes.json"
 LEARNER_JSON = GENERATED / "learner.json"
 INSTRUCTOR_JSON = GENERATED / "instructor.json"
+SIZING_JSON = GENERATED / "sizing.json"
 CALIBRATION_JSON = ROOT / "autograder" / "calibration.json"
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE.parent / "autograder"  # the grader whose words and runs the site shows
@@ -137,6 +139,20 @@ INSTRUCTOR_SOURCES = [
 ]
 
 
+# What the sizing numbers measure: the grader's whole run (its processes, sandbox and checks), the
+# answers it grades and the benchmark that times it.
+SIZING_SOURCES = [
+    HERE / "site_sizing.py",
+    ROOT / "benchmarks" / "bench.py",
+    *(
+        path
+        for folder in ("core", "checks", "grading", "sandbox")
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+    ),
+    ROOT / "course" / "source" / "keras01" / "keras01.ipynb",
+]
+
+
 def _capture_file(data: dict[str, Any], stamp: str, what: str) -> bytes:
     payload = {"_comment": f"{what}; {SOURCE_NOTE}", "fingerprint": stamp, **data}
     return (json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
@@ -178,6 +194,17 @@ def instructor_target() -> Stamped:
         lambda: _capture_file(
             site_instructor.recording(), stamp, "the instructor guide's nbgrader and grade runs"
         ),
+        json_stamp,
+    )
+
+
+def sizing_target() -> Stamped:
+    from sitegen import site_sizing
+
+    stamp = fingerprint(SIZING_SOURCES + _solution_files(), json.dumps(site_sizing.CLASS, sort_keys=True))
+    return Stamped(
+        stamp,
+        lambda: _capture_file(site_sizing.sizing_run(), stamp, "the instructor guide's sizing numbers"),
         json_stamp,
     )
 

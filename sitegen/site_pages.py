@@ -285,6 +285,7 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
         REFERENCE_JSON: recordings.reference_target,
         LEARNER_JSON: recordings.learner_target,
         recordings.INSTRUCTOR_JSON: recordings.instructor_target,
+        recordings.SIZING_JSON: recordings.sizing_target,
         EXPERIMENTS_JSON: recordings.experiments_target,
         GENERATED / "code.md": code_page,
         GENERATED / "experiments.md": experiments_page,

@@ -211,3 +211,48 @@ def test_a_phrase_without_both_languages_stops_the_build(tmp_path: Path, monkeyp
     with pytest.raises(ValueError, match="pages.check needs exactly ko, en"):
         words.words("pages", "en")
     words._groups.cache_clear()
+
+
+MEASURED = {  # what sitegen/site_sizing.py records (the numbers of an earlier `make bench`)
+    "shards": {
+        **{"students": 9, "shards": 3, "workers": 2, "cores": 2, "load": 9.6, "counted_by": "cgroup"},
+        **{"one_cpu": 88.2, "shard_cpu": 121.7, "per_submission": 9.8, "fixed": 16.75, "peak_mib": 416.0},
+        **{"one_wall": 44.1, "shard_wall": 61.0},
+    },
+    "grappler": {"on": 3.46, "off": 2.21, "repeats": 3},
+}
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_sizing_table_and_the_time_to_grade_follow_from_the_measured_costs(lang: str) -> None:
+    from sitegen import instructor_page
+
+    text = instructor_page.sizing(lang, MEASURED)
+    per, fixed = ("9.8 CPU초", "약 17 CPU초") if lang == "ko" else ("9.8 CPU s", "about 17 CPU s")
+    assert per in text and fixed in text and "416 MiB" in text
+    assert ("1.38배" if lang == "ko" else "1.38×") in text  # 121.7 / 88.2
+    assert "9.6" in text and ("rusage" not in text)  # the load it was measured under, counted by cgroup
+    # 17 s + 1,000 × 9.8 ÷ 8 = 1242 s: 21 min on one node; 10 nodes: 17 + 100 × 9.8 ÷ 8 = 140 s
+    row = re.search(r"\| 1,000 \| (.+?) \| (.+?) \| (.+?) \|", text)
+    assert row and [cell.rstrip("분min ") for cell in row.groups()] == ["21", "2.3", "0.5"]
+    assert re.search(r"\| 10,000 \| 204", text)  # (16.75 + 10,000 × 9.8 ÷ 8) s = 204.4 min
+    # 1 + 17 ÷ (n × 9.8) <= 1.1 from n = 18 submissions a shard
+    assert ("약 18개 이상" if lang == "ko" else "from about 18 submissions a shard") in text
+    rusage = {**MEASURED, "shards": {**MEASURED["shards"], "counted_by": "rusage"}}
+    assert "rusage" in instructor_page.sizing(lang, rusage)
+    assert "4.9" in instructor_page.pace(lang, MEASURED)  # 44.1 s for 9 submissions
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_guide_shows_the_recorded_sizing_and_grappler_numbers(lang: str) -> None:
+    """The recording is what the benchmark measured, and the generated page shows that recording."""
+    from sitegen import instructor_page
+
+    measured = recordings.load(recordings.SIZING_JSON)
+    shards, grappler = measured["shards"], measured["grappler"]
+    assert shards["per_submission"] > 0 and shards["shard_cpu"] > shards["one_cpu"] > 0
+    assert grappler["off"] < grappler["on"]  # the reason the children turn it off
+    page = (ROOT / "docs" / "_snippets" / "generated" / lang / "instructor.md").read_text(encoding="utf-8")
+    assert instructor_page.sizing(lang, measured) in page
+    assert f"{grappler['on']:.1f}" in instructor_page.grappler_note(lang, measured) in page
+    assert instructor_page.pace(lang, measured) in page

@@ -449,8 +449,9 @@ def prepare_tensorflow() -> None:
 
     Grappler, TensorFlow's graph optimizer, rewrites every tf.data pipeline and tf.function graph as
     it is instantiated, and `fit` builds a new pipeline every epoch: for this course's tiny network
-    that costs more than it saves (the step-4 fit: 3.4 s -> 2.2 s), and every exported value stays
-    bit-identical (tests/test_tensorflow_settings.py proves it on the reference and on wrong answers).
+    that costs more than it saves (`benchmarks/bench.py --only grappler` measures it; the instructor
+    guide shows the recorded numbers), and every exported value stays bit-identical
+    (tests/test_tensorflow_settings.py proves it on the reference and on wrong answers).
     """
     import tensorflow as tf
 
