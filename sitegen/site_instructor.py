@@ -171,7 +171,8 @@ class Shell:
         text = text.replace(stdlib + "/", f"…/{Path(stdlib).name}/")
         text = text.replace(str(ROOT), "…/keras-course")
         text = _TIME.sub("YYYY-MM-DD hh:mm:ss.ffffff", text)
-        text = re.sub(r"(UTC\+)[A-Za-z0-9_-]{12}\b", r"\1XXXXXXXXXXXX", text)  # a submission's random name
+        # a submission's random name (URL-safe base64: it may end in - or _, where \b would not match)
+        text = re.sub(r"(UTC\+)[A-Za-z0-9_-]{12}(?![A-Za-z0-9_-])", r"\1XXXXXXXXXXXX", text)
         text = re.sub(r"\b[0-9a-f]{32}(-tmp)?\.html\b", "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX.html", text)
         lines = [line.rstrip() for line in text.split("\n")]
         while lines and not lines[-1]:

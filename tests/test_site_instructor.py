@@ -127,6 +127,14 @@ def test_the_recording_has_no_path_of_this_machine(recording: dict) -> None:
         assert path not in raw, path
 
 
+def test_the_recording_hides_every_random_submission_name(recording: dict) -> None:
+    """nbgrader names a submission `student+assignment+time UTC+<12 URL-safe base64 characters>`;
+    the guide shows them as Xs, also the ones that end in - or _ (one ended in -: it was shown)."""
+    raw = recordings.INSTRUCTOR_JSON.read_text(encoding="utf-8")
+    names = re.findall(r"UTC\+([A-Za-z0-9_-]+)", raw)
+    assert names and set(names) == {"X" * 12}
+
+
 def test_the_guide_counts_the_hidden_test_cells_as_nbgrader_does() -> None:
     for lang, count in (
         ("ko", f"숨은 테스트 칸 수({len(HIDDEN)}개)"),
