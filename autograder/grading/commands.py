@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,6 +35,10 @@ TEXT = {
         "shard": "조각 {k}/{n}: 학생 {size}명 (전체 {total}명) → {out}",
         "shard_nbgrader": "--nbgrader는 조각마다가 아니라 merge에 주세요 (keras-course merge ... --nbgrader DIR).",
         "merged": "조각 {parts}개를 합쳤습니다: {graded}명 채점, {failed}명 실패 → {out}",
+        "recorded": "nbgrader: 노트북 {n}개를 이 판정으로 자동 채점했습니다 (제출 시각, 늦은 제출 감점, {course}/autograded/); "
+        "피드백: nbgrader generate_feedback {assignment}",
+        "late": "늦게 낸 학생: {students}",
+        "not_recorded": "nbgrader가 자동 채점하지 못한 제출물: {students}",
     },
     "en": {
         "grading": "grading",
@@ -52,6 +57,10 @@ TEXT = {
         "shard": "shard {k}/{n}: {size} students (of {total}) → {out}",
         "shard_nbgrader": "give --nbgrader to merge, not to each shard (keras-course merge ... --nbgrader DIR).",
         "merged": "merged {parts} parts: {graded} graded, {failed} failed → {out}",
+        "recorded": "nbgrader: {n} notebooks autograded from these verdicts (submission times, late penalties, "
+        "{course}/autograded/); feedback: nbgrader generate_feedback {assignment}",
+        "late": "late: {students}",
+        "not_recorded": "submissions nbgrader could not autograde: {students}",
     },
 }
 
@@ -72,6 +81,28 @@ def summary_table(run: GradeRun, lang: str) -> Table:
         )
         table.add_row(Text(printable(result.student, 200)), *steps, str(result.total), status)
     return table
+
+
+def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> None:
+    """`--nbgrader COURSE_DIR`: the gradebook, then nbgrader's autograde from the same verdicts."""
+    from autograder.core.submissions import ASSIGNMENT
+    from autograder.grading.nbgrader_sync import sync_course
+
+    text = TEXT[lang]
+    recorded = sync_course(course, out)
+    if recorded.submitted:
+        shown = text["recorded"].format(n=len(recorded.submitted), course=course, assignment=ASSIGNMENT)
+        console.print(shown, markup=False)
+    late = [
+        f"{printable(s, 200)} ({seconds:.0f} s)"
+        for s, (_, seconds) in recorded.submitted.items()
+        if seconds > 0
+    ]
+    if late:
+        console.print(text["late"].format(students=", ".join(late)), markup=False)
+    if recorded.failed:
+        failed = ", ".join(printable(s, 200) for s in recorded.failed)
+        console.print(text["not_recorded"].format(students=failed), style="red", markup=False)
 
 
 def grade_command(args: argparse.Namespace) -> int:
@@ -125,9 +156,7 @@ def grade_command(args: argparse.Namespace) -> int:
     if shard:
         write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=True)
     if args.nbgrader:
-        from autograder.grading.nbgrader_sync import write_gradebook
-
-        write_gradebook(args.nbgrader, args.out)
+        into_nbgrader(args.nbgrader, args.out, args.lang, console)
     console.print(summary_table(run, args.lang))
     if run.skipped:
         console.print(text["skipped"].format(skipped=len(run.skipped)))
@@ -147,9 +176,7 @@ def merge_command(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     if args.nbgrader:
-        from autograder.grading.nbgrader_sync import write_gradebook
-
-        write_gradebook(args.nbgrader, args.out)
+        into_nbgrader(args.nbgrader, args.out, args.lang, Console(stderr=True))
     rows = grades["students"].values()
     failed = sum(row["status"] == "failed" for row in rows)
     parts = len(expand(args.parts))

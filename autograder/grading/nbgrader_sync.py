@@ -1,15 +1,22 @@
 """Write `keras-course grade` scores into an nbgrader course's gradebook (`--nbgrader COURSE_DIR`).
 
 Each check is one autograded test cell of keras01.ipynb (cell id = check id with '.' -> '_'), so a
-check's points become that cell's score; `nbgrader export` and formgrader then show them.
+check's points become that cell's score; `nbgrader export` and formgrader then show them. Students
+whose notebook is in the course's submitted/ are then autograded by nbgrader itself from the same
+verdicts (autograder.grading.nbgrader_autograde.record_in_course): submission times, late penalties
+and the autograded notebooks that `nbgrader generate_feedback` reads, as `nbgrader autograde` leaves them.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.core.submissions import ASSIGNMENT
+
+if TYPE_CHECKING:
+    from autograder.grading.nbgrader_autograde import Recorded
 
 
 class GradebookError(RuntimeError):
@@ -50,3 +57,12 @@ def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -
                 grade.needs_manual_grade = False
             gradebook.db.commit()
     return len(students)
+
+
+def sync_course(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> Recorded:
+    """Scores into the gradebook, then nbgrader's own autograde of the submitted notebooks from them."""
+    from autograder.grading.nbgrader_autograde import record_in_course
+
+    write_gradebook(course_dir, out, assignment)
+    students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
+    return record_in_course(course_dir, students, assignment)

@@ -31,6 +31,7 @@ from typing import Any
 from autograder.checks.judging import Verdict, judge
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
+from autograder.checks.report import cell_failure, cell_pass
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox import replay
@@ -269,13 +270,9 @@ def step_outcome(step: int, namespace: Mapping[str, Any], timeout: float | None 
     return outcome
 
 
-def _text(verdict: Verdict, lang: str) -> str:
-    return f"[{verdict.check.id}] {verdict.check.title[lang]}\n{verdict.message(lang)}"
-
-
 def failure_message(verdict: Verdict) -> str:
     """Korean first, then English: what was expected, what was found, what to try."""
-    return f"\n{_text(verdict, 'ko')}\n\n{_text(verdict, 'en')}"
+    return cell_failure(verdict)
 
 
 def assert_check(check_id: str, namespace: Mapping[str, Any] | None = None) -> None:
@@ -291,7 +288,7 @@ def assert_check(check_id: str, namespace: Mapping[str, Any] | None = None) -> N
         verdict = judge(check, outcome)
     if not verdict.passed:
         raise CheckFailed(failure_message(verdict))
-    print(f"✓ [{check.id}] {check.title['ko']} / {check.title['en']}")
+    print(cell_pass(check))
 
 
 def clear_cache() -> None:
