@@ -39,6 +39,7 @@ TEXT = {
         "피드백: nbgrader generate_feedback {assignment}",
         "late": "늦게 낸 학생: {students}",
         "not_recorded": "nbgrader가 자동 채점하지 못한 제출물: {students}",
+        "left_out": "성적부 명단에 없어 넣지 않은 학생 (nbgrader db student add로 더하세요): {students}",
     },
     "en": {
         "grading": "grading",
@@ -61,6 +62,7 @@ TEXT = {
         "{course}/autograded/); feedback: nbgrader generate_feedback {assignment}",
         "late": "late: {students}",
         "not_recorded": "submissions nbgrader could not autograde: {students}",
+        "left_out": "not in the gradebook's student list, so left out (add them with nbgrader db student add): {students}",
     },
 }
 
@@ -100,6 +102,9 @@ def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> None:
     ]
     if late:
         console.print(text["late"].format(students=", ".join(late)), markup=False)
+    if recorded.left_out:
+        left_out = ", ".join(printable(s, 200) for s in recorded.left_out)
+        console.print(text["left_out"].format(students=left_out), style="red", markup=False)
     if recorded.failed:
         failed = ", ".join(printable(s, 200) for s in recorded.failed)
         console.print(text["not_recorded"].format(students=failed), style="red", markup=False)

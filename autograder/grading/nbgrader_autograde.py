@@ -224,6 +224,7 @@ class Recorded:
 
     submitted: dict[str, tuple[str | None, float]] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # not in the gradebook: not autograded either
     errors: list[str] = field(default_factory=list)  # nbgrader's error log lines, for the curious
 
 
@@ -242,9 +243,10 @@ def record_in_course(course_dir: Path, students: dict[str, Any], assignment: str
     from nbgrader.api import Gradebook
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+    from autograder.grading.nbgrader_sync import course_config
+
+    config = course_config(course_dir)
     coursedir = CourseDirectory(config=config, root=str(Path(course_dir).resolve()))
     coursedir.assignment_id = assignment
 
@@ -263,7 +265,6 @@ def record_in_course(course_dir: Path, students: dict[str, Any], assignment: str
     converter = _RecordedAutograde(coursedir=coursedir, config=config, log=log)
     converter.graded = set(chosen)
     converter.force = True  # the verdicts are grade's newest: always rewrite autograded/
-    converter.create_student = True  # as the gradebook writes: grade's students are the class
     converter.autograde_preprocessors = [RecordedTests(students=students), *AUTOGRADE_PREPROCESSORS[1:]]
     try:
         converter.start()

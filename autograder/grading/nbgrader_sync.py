@@ -5,6 +5,8 @@ check's points become that cell's score; `nbgrader export` and formgrader then s
 whose notebook is in the course's submitted/ are then autograded by nbgrader itself from the same
 verdicts (autograder.grading.nbgrader_autograde.record_in_course): submission times, late penalties
 and the autograded notebooks that `nbgrader generate_feedback` reads, as `nbgrader autograde` leaves them.
+Like autograde, this follows the course's `Autograde.create_student`: where it is False (this
+course's config), a student missing from the gradebook is left out and named, not added.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import TYPE_CHECKING
 from autograder.core.submissions import ASSIGNMENT
 
 if TYPE_CHECKING:
+    from traitlets.config import Config
+
     from autograder.grading.nbgrader_autograde import Recorded
 
 
@@ -23,20 +27,28 @@ class GradebookError(RuntimeError):
     """The course's gradebook cannot take the scores (its message says what to do)."""
 
 
+def course_config(course_dir: Path) -> Config:
+    """The course's nbgrader_config.py, as nbgrader loads it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+
+
 def course_db_url(course_dir: Path) -> str:
     """The gradebook URL as the course's own nbgrader_config.py sets it."""
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
-    return CourseDirectory(config=config, root=str(course_dir)).db_url
+    return CourseDirectory(config=course_config(course_dir), root=str(course_dir)).db_url
 
 
-def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> int:
-    """Store every graded student's per-check points; returns how many students were written."""
+def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> list[str]:
+    """Store every graded student's per-check points; returns the students left out (not in the
+    gradebook of a course that grades only its own students)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
+    create = bool(course_config(course_dir).Autograde.get("create_student", True))
+    left_out = []
     with Gradebook(course_db_url(course_dir)) as gradebook:
         try:
             gradebook.find_assignment(assignment)
@@ -46,7 +58,13 @@ def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -
                 f"in {course_dir} first"
             ) from None
         for student, row in students.items():
-            gradebook.update_or_create_student(student)
+            try:
+                gradebook.find_student(student)
+            except MissingEntry:
+                if not create:
+                    left_out.append(student)
+                    continue
+                gradebook.update_or_create_student(student)
             try:
                 gradebook.find_submission(assignment, student)
             except MissingEntry:
@@ -56,13 +74,16 @@ def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -
                 grade.auto_score = float(points)
                 grade.needs_manual_grade = False
             gradebook.db.commit()
-    return len(students)
+    return left_out
 
 
 def sync_course(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> Recorded:
     """Scores into the gradebook, then nbgrader's own autograde of the submitted notebooks from them."""
     from autograder.grading.nbgrader_autograde import record_in_course
 
-    write_gradebook(course_dir, out, assignment)
+    left_out = write_gradebook(course_dir, out, assignment)
     students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
-    return record_in_course(course_dir, students, assignment)
+    kept = {student: row for student, row in students.items() if student not in left_out}
+    recorded = record_in_course(course_dir, kept, assignment)
+    recorded.left_out = left_out
+    return recorded
