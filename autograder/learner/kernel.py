@@ -9,8 +9,9 @@ inputs (harness.run_namespace, the same export the child-process grader makes), 
 costs only step 1, and the step's other test cells reuse that result. Nothing here may reach stderr:
 nbgrader scores a test cell that wrote anything there as zero, even when its check passed.
 
-Honest limit: this runs in the learner's own kernel, so a determined learner can tamper with it.
-`keras-course check` (child process, verdicts computed outside learner code) is the tamper-proof grader.
+Honest limit: this runs in the learner's own kernel, so a determined learner can tamper with it. It
+runs in `nbgrader validate`; the course's `nbgrader autograde` does not run it (its test cells get their
+verdicts from the sandbox: autograder.grading.nbgrader_autograde), nor does `keras-course check`.
 """
 
 from __future__ import annotations
