@@ -153,6 +153,19 @@ def as_students(tmp: Path, env: dict[str, str], command: str, students: list[str
     assert done.returncode == 0, done.stderr
 
 
+# What Formgrader's Autograde button runs: NbGraderAPI.autograde, in one process (the Jupyter server's),
+# with the course's config read as the formgrader's app reads it.
+FORMGRADER_BUTTON = """
+import json, sys
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.apps.baseapp import NbGrader
+app = NbGrader()
+app.initialize([])
+result = NbGraderAPI(app.coursedir, parent=app).autograde(sys.argv[1], sys.argv[2])
+print(json.dumps(result))
+"""
+
+
 # --- the intruder ----------------------------------------------------------------------------------
 
 
@@ -402,6 +415,12 @@ def run_class(tmp: Path) -> dict[str, Any]:
         run["released_pages"] = {
             p.read_bytes() for p in (tmp / "exchange" / "keras-course" / "feedback").glob("*.html")
         }
+        # Formgrader's Autograde button: nbgrader's API in one process, as the Jupyter server runs it.
+        started = time.perf_counter()
+        button = [sys.executable, "-c", FORMGRADER_BUTTON, ASSIGNMENT, INTRUDER]
+        run["button"] = subprocess.run(button, cwd=course, env=env, capture_output=True, text=True)
+        times["Formgrader's Autograde button"] = round(time.perf_counter() - started, 1)
+        run["button_scores"] = _scores(course)[INTRUDER]
         run["sandboxed_texts"] = {
             **files_text(tmp / "by-autograde"),
             **files_text(course / "autograded"),
@@ -424,6 +443,12 @@ def run_class(tmp: Path) -> dict[str, Any]:
         run["control_planted"] = [
             p for p in (site_packages() / PLANTED_PTH, course / PLANTED_FILE) if p.exists()
         ]
+        # 4. Where the sandbox cannot run (here: no bubblewrap on PATH), autograde refuses, never falls back.
+        no_bwrap = {**env, "PATH": str(Path(sys.executable).parent)}
+        refuse = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student=minji", "--force"]
+        run["refused"] = subprocess.run(refuse, cwd=course, env=no_bwrap, capture_output=True, text=True)
+        run["refused_scores"] = _scores(course)["minji"]
+        run["refused_notebook"] = (course / "autograded" / "minji" / ASSIGNMENT).exists()
     finally:
         (site_packages() / PLANTED_PTH).unlink(missing_ok=True)  # the control's, if it got that far
     return run
@@ -466,6 +491,32 @@ def test_the_course_config_replaces_only_nbgraders_execute() -> None:
     assert assigned == [AUTOGRADE_PREPROCESSORS]
     default = [f"{p.__module__.rsplit('.', 1)[0]}.{p.__name__}" for p in Autograde().autograde_preprocessors]
     assert default == PLAIN_PREPROCESSORS
+
+
+def test_every_test_cell_gets_the_graders_output_and_nothing_else_survives() -> None:
+    """A learner's saved outputs are dropped everywhere, even with the preprocessor disabled (as
+    `--no-execute` disables nbgrader's); a test cell of no known check fails; a check the recorded run
+    did not report fails; a passed one prints its line."""
+    from autograder.grading.nbgrader_autograde import RecordedTests
+
+    nb = nbformat.read(ROOT / "course" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✓ forged\n")]
+    stray = nbformat.v4.new_code_cell("pass", id="stray")
+    stray.metadata = {"nbgrader": {"grade": True, "solution": False, "grade_id": "step9_forged", "points": 9}}
+    nb.cells.append(stray)
+    passed, failed = CHECKS[0], CHECKS[1]
+    row = {"checks": {passed.id: passed.points, failed.id: 0}, "messages": {failed.id: "\n[x] why"}}
+    preprocessor = RecordedTests(students={"s": row}, enabled=False)
+    nb, _ = preprocessor(nb, {"nbgrader": {"student": "s"}})
+    outputs = {c.id: c.outputs for c in nb.cells if c.cell_type == "code"}
+    assert outputs[passed.id.replace(".", "_")][0]["text"].startswith(f"✓ [{passed.id}]")
+    assert outputs[failed.id.replace(".", "_")][0]["evalue"] == "\n[x] why"
+    for check in CHECKS[2:]:  # not in the row: failed, never passed
+        assert outputs[check.id.replace(".", "_")][0]["output_type"] == "error", check.id
+    assert outputs["stray"][0]["output_type"] == "error" and "step9_forged" in outputs["stray"][0]["evalue"]
+    assert all(outputs[c] == [] for c in ("setup", "step1_answer"))
 
 
 def test_autograde_scores_every_check_from_the_sandbox(class_run: dict[str, Any]) -> None:
@@ -552,6 +603,27 @@ def test_the_intruder_gets_nothing_through_the_sandbox(class_run: dict[str, Any]
     assert class_run["autograde_scores"][INTRUDER] == expected
     assert class_run["grade_scores"][INTRUDER] == expected
     assert class_run["grades"]["students"][INTRUDER]["total"] == sum(expected.values())
+
+
+def test_formgraders_button_grades_in_the_sandbox_too(class_run: dict[str, Any]) -> None:
+    done = class_run["button"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["success"], result
+    assert f"Graded {INTRUDER} in the sandbox" in result["log"] and "IPKernelApp" not in done.stderr
+    assert class_run["button_scores"] == expected_scores(STEP_IDS[1])
+
+
+def test_without_the_sandbox_autograde_refuses_and_runs_nothing(class_run: dict[str, Any]) -> None:
+    """No bubblewrap: the notebook is not graded (nbgrader reports why, in both languages), its earlier
+    grades stay, and no kernel runs it instead."""
+    done = class_run["refused"]
+    log = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "SandboxRefused" in log and "샌드박스를 쓸 수 없어" in log and "The sandbox cannot run" in log
+    assert "bubblewrap is not installed" in log and "IPKernelApp" not in log
+    assert not class_run["refused_notebook"]  # nbgrader removed the failed notebook
+    assert class_run["refused_scores"] == expected_scores(set())
 
 
 def test_the_control_shows_the_leak_checks_can_fail(class_run: dict[str, Any]) -> None:
