@@ -77,7 +77,8 @@ MUTANT_OF_STEP = {
     4: MUTANTS["step4_wrong_target"],
     5: MUTANTS["step5_predict_returns_input"],
 }
-ENDLESS_LOOP = Answer(4, {"train_model": "while True:\n    pass"})
+# In step 5 (60 s, where step 4 has 120 s): both grading routes wait out its limit once.
+ENDLESS_LOOP = Answer(5, {"evaluate_model": "while True:\n    pass"})
 
 SOLUTIONS = {step.number: solution_answer(step.number) for step in STEPS}
 # student -> (answers typed into the notebook, or "invalid" for a file that is not JSON; failing checks)
@@ -85,8 +86,8 @@ CLASS: dict[str, tuple[dict[int, Answer | None] | str, set[str]]] = {
     "minji": (SOLUTIONS, set()),
     "junho": (MUTANT_OF_STEP, set().union(*(m.fails for m in MUTANT_OF_STEP.values()))),
     "seoyeon": ({}, {c.id for c in CHECKS}),  # untouched stubs: every check raises
-    # The tutorial's own Keras 2 code (its input_dim warning must not cost points), step 4 never ends.
-    "jiwoo": ({**TUTORIAL, 4: ENDLESS_LOOP}, STEP_IDS[4]),
+    # The tutorial's own Keras 2 code (its input_dim warning must not cost points), step 5 never ends.
+    "jiwoo": ({**TUTORIAL, 5: ENDLESS_LOOP}, STEP_IDS[5]),
     "hyunwoo": ("invalid", {c.id for c in CHECKS}),
 }
 UNKNOWN_STUDENT = "mallory"  # submits, but is not in students.csv: never graded
@@ -541,11 +542,11 @@ def test_autograde_scores_every_check_from_the_sandbox(class_run: dict[str, Any]
         assert by_step(scores[student]) == by_step(expected), student
         assert scores[student] == expected, student
     assert UNKNOWN_STUDENT not in scores
-    # jiwoo's endless loop costs step 4 only, each of its cells saying why.
+    # jiwoo's endless loop costs step 5 only, each of its cells saying why.
     for cell_id, outputs in class_run["autograde_cells"]["jiwoo"].items():
-        if cell_id.startswith("step4_"):
+        if cell_id.startswith("step5_"):
             error = " ".join(o.get("evalue", "") for o in outputs if o.output_type == "error")
-            assert "stopped after" in error or "fix step4." in error, (cell_id, outputs)
+            assert "stopped after" in error, (cell_id, outputs)
     assert (course / "feedback" / "minji" / ASSIGNMENT / f"{ASSIGNMENT}.html").is_file()
 
 

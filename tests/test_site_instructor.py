@@ -115,7 +115,10 @@ def test_both_graders_give_the_same_totals_and_grade_fills_the_gradebook(recordi
     for student in submitters(recording):  # grade --nbgrader has nbgrader record the submission times
         assert after[student][0] == autograde[student][0] != "", student
     said = " ".join(text(graded["grade"]).split())
-    assert f"nbgrader: {len(graded_notebooks(recording))} " in said
+    autograded = len(graded_notebooks(recording))
+    assert {"ko": f"nbgrader: 노트북 {autograded}개를", "en": f"nbgrader: {autograded} notebooks"}[
+        lang
+    ] in said
     assert graded["grade"]["output"][-1] == "exit status: 1"
     rerun = text(graded["rerun"])
     assert str(len(submitters(recording))) in rerun.splitlines()[-2] and graded["rerun"]["status"] == 1

@@ -85,13 +85,18 @@ def summary_table(run: GradeRun, lang: str) -> Table:
     return table
 
 
-def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> None:
-    """`--nbgrader COURSE_DIR`: the gradebook, then nbgrader's autograde from the same verdicts."""
+def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> bool:
+    """`--nbgrader COURSE_DIR`: the gradebook, then nbgrader's autograde from the same verdicts.
+    False when the course cannot take them (said why)."""
     from autograder.core.submissions import ASSIGNMENT
-    from autograder.grading.nbgrader_sync import sync_course
+    from autograder.grading.nbgrader_sync import GradebookError, sync_course
 
     text = TEXT[lang]
-    recorded = sync_course(course, out)
+    try:
+        recorded = sync_course(course, out)
+    except GradebookError as exc:
+        console.print(str(exc), style="red", markup=False)
+        return False
     if recorded.submitted:
         shown = text["recorded"].format(n=len(recorded.submitted), course=course, assignment=ASSIGNMENT)
         console.print(shown, markup=False)
@@ -108,6 +113,7 @@ def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> None:
     if recorded.failed:
         failed = ", ".join(printable(s, 200) for s in recorded.failed)
         console.print(text["not_recorded"].format(students=failed), style="red", markup=False)
+    return True
 
 
 def grade_command(args: argparse.Namespace) -> int:
@@ -160,13 +166,14 @@ def grade_command(args: argparse.Namespace) -> int:
         )
     if shard:
         write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=True)
-    if args.nbgrader:
-        into_nbgrader(args.nbgrader, args.out, args.lang, console)
+    synced = into_nbgrader(args.nbgrader, args.out, args.lang, console) if args.nbgrader else True
     console.print(summary_table(run, args.lang))
     if run.skipped:
         console.print(text["skipped"].format(skipped=len(run.skipped)))
     graded = len(run.results) - len(run.failed)
     console.print(text["summary"].format(graded=graded, failed=len(run.failed), out=out))
+    if not synced:
+        return 2  # the grades are in OUT; the course could not take them
     # A shard that finished did its task (its failed submissions are recorded): 0, so the job array
     # marks it COMPLETED; `merge` then exits 1 when any submission of the class failed, as `grade` does.
     return 1 if run.failed and not shard else 0
@@ -180,8 +187,8 @@ def merge_command(args: argparse.Namespace) -> int:
     except ShardError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if args.nbgrader:
-        into_nbgrader(args.nbgrader, args.out, args.lang, Console(stderr=True))
+    if args.nbgrader and not into_nbgrader(args.nbgrader, args.out, args.lang, Console(stderr=True)):
+        return 2
     rows = grades["students"].values()
     failed = sum(row["status"] == "failed" for row in rows)
     parts = len(expand(args.parts))

@@ -31,6 +31,8 @@ def course_config(course_dir: Path) -> Config:
     """The course's nbgrader_config.py, as nbgrader loads it."""
     from traitlets.config.loader import PyFileConfigLoader
 
+    if not (Path(course_dir) / "nbgrader_config.py").is_file():
+        raise GradebookError(f"{course_dir} is not an nbgrader course: it has no nbgrader_config.py")
     return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
 
 
