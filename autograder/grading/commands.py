@@ -113,6 +113,8 @@ def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> bool:
     if recorded.failed:
         failed = ", ".join(printable(s, 200) for s in recorded.failed)
         console.print(text["not_recorded"].format(students=failed), style="red", markup=False)
+        for line in recorded.errors:
+            console.print(f"  {printable(line, 200)}", style="dim", markup=False)
     return True
 
 

@@ -23,6 +23,7 @@ import atexit
 import logging
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,7 +211,8 @@ class RecordedTests(_TestCells):
 
 
 class _RecordedAutograde(Autograde):
-    """nbgrader's Autograde over the students grade graded only (others in submitted/ are left alone)."""
+    """nbgrader's Autograde over the students `keras-course grade` graded (the rest of submitted/ is
+    left alone)."""
 
     def init_destination(self, assignment_id: str, student_id: str) -> bool:
         graded = getattr(self, "graded", set())
@@ -225,16 +227,20 @@ class Recorded:
     submitted: dict[str, tuple[str | None, float]] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)  # not in the gradebook: not autograded either
-    errors: list[str] = field(default_factory=list)  # nbgrader's error log lines, for the curious
+    errors: list[str] = field(default_factory=list)  # why, as the last line of nbgrader's tracebacks
 
 
 class _Collect(logging.Handler):
+    """nbgrader's errors, each traceback it logs cut to its last line (what went wrong)."""
+
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
+        message = record.getMessage().strip()
+        if message.startswith("Traceback"):
+            self.lines.append(message.splitlines()[-1])
 
 
 def record_in_course(course_dir: Path, students: dict[str, Any], assignment: str = ASSIGNMENT) -> Recorded:
@@ -243,6 +249,7 @@ def record_in_course(course_dir: Path, students: dict[str, Any], assignment: str
     from nbgrader.api import Gradebook
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
+    from sqlalchemy.exc import SAWarning
 
     from autograder.grading.nbgrader_sync import course_config
 
@@ -267,7 +274,10 @@ def record_in_course(course_dir: Path, students: dict[str, Any], assignment: str
     converter.force = True  # the verdicts are grade's newest: always rewrite autograded/
     converter.autograde_preprocessors = [RecordedTests(students=students), *AUTOGRADE_PREPROCESSORS[1:]]
     try:
-        converter.start()
+        with warnings.catch_warnings():
+            # SQLAlchemy's "not in session" warnings from inside nbgrader 0.9.6: noise, not about grades.
+            warnings.simplefilter("ignore", SAWarning)
+            converter.start()
     except NbGraderException:
         pass  # each failure was logged, and the others were autograded
     finally:
