@@ -34,6 +34,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, Float
+from traitlets.config import Config
 
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
@@ -243,17 +244,17 @@ class _Collect(logging.Handler):
             self.lines.append(message.splitlines()[-1])
 
 
-def record_in_course(course_dir: Path, students: dict[str, Any], assignment: str = ASSIGNMENT) -> Recorded:
+def record_in_course(
+    course_dir: Path, config: Config, students: dict[str, Any], assignment: str = ASSIGNMENT
+) -> Recorded:
     """nbgrader's Autograde, in this process, for each student of `students` (grades.json's) who has a
-    notebook in the course's submitted/: submission time, late penalty, scores and autograded/."""
+    notebook in the course's submitted/: submission time, late penalty, scores and autograded/.
+    `config`: the course's nbgrader_config.py as loaded (autograder.grading.nbgrader_sync.course_config)."""
     from nbgrader.api import Gradebook
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
     from sqlalchemy.exc import SAWarning
 
-    from autograder.grading.nbgrader_sync import course_config
-
-    config = course_config(course_dir)
     coursedir = CourseDirectory(config=config, root=str(Path(course_dir).resolve()))
     coursedir.assignment_id = assignment
 

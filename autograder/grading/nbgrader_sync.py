@@ -86,6 +86,6 @@ def sync_course(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> Re
     left_out = write_gradebook(course_dir, out, assignment)
     students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
     kept = {student: row for student, row in students.items() if student not in left_out}
-    recorded = record_in_course(course_dir, kept, assignment)
+    recorded = record_in_course(course_dir, course_config(course_dir), kept, assignment)
     recorded.left_out = left_out
     return recorded
