@@ -51,7 +51,7 @@ from autograder.core.steps import STEPS
 from autograder.course.nbgrader_notebook import ASSIGNMENT, function_source
 from autograder.course.stubs import stub_source
 from autograder.grading.nbgrader_autograde import AUTOGRADE_PREPROCESSORS, PLAIN_PREPROCESSORS
-from autograder.sandbox.bubblewrap import unavailable_reason
+from autograder.sandbox.launch import unavailable_reason
 
 from answers import MUTANTS, TUTORIAL, Answer, fill_notebook, solution_answer
 from conftest import ROOT

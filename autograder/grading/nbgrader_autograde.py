@@ -41,9 +41,8 @@ from autograder.checks.registry import all_checks
 from autograder.checks.report import assess, cell_failure, cell_pass
 from autograder.core.steps import STEPS
 from autograder.core.submissions import ASSIGNMENT, InvalidSubmission, notebook_to_steps
-from autograder.sandbox import bubblewrap
 from autograder.sandbox.child.contract import Limits
-from autograder.sandbox.launch import Spawner, Zygote
+from autograder.sandbox.launch import Spawner, Zygote, unavailable_reason
 from autograder.sandbox.runner import run_steps, start_runner
 
 HERE = "autograder.grading.nbgrader_autograde"
@@ -156,7 +155,7 @@ def judge_notebook(path: Path, timeout: float | None = None) -> dict[str, str | 
     """Run the answer cells of the notebook at `path` in the sandbox; check id -> None or its message.
 
     Raises SandboxRefused where the sandbox cannot run: there is no unsandboxed fallback."""
-    if why := bubblewrap.unavailable_reason():
+    if why := unavailable_reason():
         raise SandboxRefused(TEXT["unavailable"].format(why=why))
     checks = all_checks(include_hidden=True)
     with tempfile.TemporaryDirectory(prefix="keras-course-autograde-") as scratch:
