@@ -377,3 +377,26 @@ def fill_notebook(path: Path, answers: dict[int, Answer | None]) -> Path:
             cell.source = fill_cell(cell.source, answers[step])
     nbformat.write(nb, path)
     return path
+
+
+# What learners type under an answer to try it, the usual notebook habit: each line uses what the
+# answers above it returned, so a step file holding it, graded alone, would fail (NameError).
+TRY_IT = {
+    1: "x, y = make_data()\nprint(x, y)",
+    2: "model = build_model()\nmodel.summary()",
+    3: "compile_model(model)",
+    4: "history = train_model(model, x, y)\nprint(history.history['loss'][-1])",
+    5: "print(evaluate_model(model, x, y))\nprint(predict(model, np.array([11, 12, 13])))",
+}
+
+
+def add_try_it(path: Path) -> Path:
+    """Append TRY_IT's lines to each answer cell of the notebook at `path`, in place."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.id.startswith("step") and cell.id.endswith("_answer"):
+            cell.source = cell.source.rstrip("\n") + "\n\n\n" + TRY_IT[int(cell.id[4])] + "\n"
+    nbformat.write(nb, path)
+    return path
