@@ -342,6 +342,23 @@ BROKEN = {
 }
 
 
+def npz_bomb(step: int) -> Answer:
+    """A step that writes its own export and leaves before the harness does: 63 MiB of booleans in a
+    64 KiB .npz (under the old 64 MiB cap), named like an array the grader reads. Read as float64 it
+    was 504 MiB, kept while the student's outcomes were: five of them took the grader to 2.7 GB."""
+    first, *others = STEP_BY_NUMBER[step].functions
+    bomb = """
+        import json, os, numpy
+        open("result.json", "w").write(json.dumps({"status": "ok", "error": None, "calls": {}, "data": {}}))
+        numpy.savez_compressed("arrays.npz", prediction=numpy.zeros(63 << 20, bool))
+        os._exit(0)
+    """
+    return Answer(step, {first: bomb, **dict.fromkeys(others, "return None")})
+
+
+NPZ_BOMBS = {step.number: npz_bomb(step.number) for step in STEPS}
+
+
 # --- notebooks: the same answers typed into the nbgrader notebook's answer cells -----------------
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"

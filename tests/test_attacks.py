@@ -34,7 +34,7 @@ from autograder.checks.registry import all_checks
 from autograder.core.steps import STEPS
 from autograder.sandbox.bubblewrap import unavailable_reason
 
-from answers import Answer, write_submission
+from answers import NPZ_BOMBS, Answer, write_submission
 from conftest import ROOT
 from peak import watch
 
@@ -407,13 +407,6 @@ PARENT_ATTACKS = {
         "open('result.json', 'w').write('[' * 1_000_000)\nimport numpy\nnumpy.savez('arrays.npz')"
     ),
     "dos_huge_sparse": leaves("open('arrays.npz', 'wb').truncate(10 << 30)"),
-    # 63 MiB of booleans in a 64 KiB .npz, under the name of an array the grader reads: it became
-    # 504 MiB of float64 in the grader, per student.
-    "dos_npz_bomb": leaves(
-        "import numpy\n"
-        "open('result.json', 'w').write(json.dumps({'status': 'ok', 'error': None, 'calls': {}, 'data': {}}))\n"
-        "numpy.savez_compressed('arrays.npz', prediction=numpy.zeros(63 << 20, bool), x=numpy.zeros(63 << 20, bool))"
-    ),
     "leak_huge_type_name": Answer(
         2,
         {"build_model": "return type('A' * 100_000, (), {})()"},
@@ -449,6 +442,8 @@ def build_class(base: Path, setup: dict[str, str], harmless_only: bool) -> dict[
     for name, answer in PARENT_ATTACKS.items():
         write_submission(klass / name, fast | {answer.step: answer})
         expected[name] = full | {answer.step: 0}
+    write_submission(klass / "dos_npz_bombs", NPZ_BOMBS)  # every step leaves one
+    expected["dos_npz_bombs"] = {n: 0 for n in MAX}
     # Submissions that are not what they seem.
     (klass / "symlinked_student").symlink_to(klass / "honest")
     expected["symlinked_student"] = {n: 0 for n in MAX}
