@@ -108,6 +108,8 @@ class Submission:
         for file in self.files():
             try:
                 lines.append(f"{file.name} {copy_regular(file, scratch / file.name, STEP_FILE_CAP)}")
+            except FileNotFoundError:
+                continue  # gone since it was listed: missing, as if never there
             except OSError as exc:
                 refused[file.name] = printable(
                     str(exc) if isinstance(exc, NotRegularFile) else _why(exc), 200
