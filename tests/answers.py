@@ -151,6 +151,21 @@ ALTERNATIVES = {
         },
     ),
     "step1_arange_float": Answer(1, {"make_data": "x = np.arange(1, 11, dtype=float)\nreturn x, x.copy()"}),
+    # What the instructor guide promises keeps full marks: a seed of the learner's own, verbose=0,
+    # shuffle=False, tf.keras spelling, and callbacks that set the learning rate (replayed batch by batch).
+    "step4_seed_quiet_callbacks": Answer(
+        4,
+        {
+            "train_model": """
+                import tensorflow as tf
+                keras.utils.set_random_seed(7)
+                schedule = tf.keras.callbacks.LearningRateScheduler(lambda epoch, lr: 0.002 if epoch < 50 else 0.001)
+                plateau = tf.keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=5)
+                return model.fit(x, y, epochs=100, batch_size=1, verbose=0, shuffle=False, callbacks=[schedule, plateau])
+            """
+        },
+        prelude="import keras\n",
+    ),
 }
 
 MUTANTS = {
@@ -267,6 +282,12 @@ MUTANTS = {
     ),
     "step4_wrong_target": wrong(
         4, {"step4.final_loss"}, train_model="return model.fit(x, 2 * y, epochs=100, batch_size=1)"
+    ),
+    # validation_split=0.2 trains on 8 of the 10 samples: 8 updates an epoch (both checks say why).
+    "step4_validation_split": wrong(
+        4,
+        {"step4.batch_size", "step4.optimizer_steps"},
+        train_model="return model.fit(x, y, epochs=100, batch_size=1, validation_split=0.2)",
     ),
     "step4_no_return": wrong(
         4,
