@@ -648,6 +648,7 @@ def test_the_graders_own_memory_stays_bounded_whatever_the_class_holds(hostile):
     ast.parse, 2.7 GB converting one array): under a 4 GiB pod nobody was graded. The children may use
     their limits; the grader itself stays under 1 GB."""
     assert hostile["done"].returncode in (0, 1), hostile["done"].stderr.decode(errors="replace")[-3000:]
+    print(f"the grading process's peak as {hostile['identity']}: {hostile['peak'] / 2**20:.0f} MiB")
     assert 0 < hostile["peak"] < PARENT_MEMORY, f"{hostile['peak'] / 2**20:.0f} MiB"
 
 

@@ -128,8 +128,11 @@ def parse(cells: list[Cell]) -> None:
         if statements > STATEMENTS_CAP:
             raise NotebookProblem("notebook_too_large", f"over {STATEMENTS_CAP} statements")
         lines = cell.source.split("\n")
-        shared = _shared_lines(tree.body)
-        cell.statements = [_statement(node, lines, shared) for node in tree.body]
+        try:
+            shared = _shared_lines(tree.body)
+            cell.statements = [_statement(node, lines, shared) for node in tree.body]
+        except (RecursionError, MemoryError, ValueError):
+            cell.statements = None  # too deep to take apart: the cell is left whole, as unparsed
 
 
 def _shared_lines(body: list[ast.stmt]) -> set[int]:
@@ -287,6 +290,8 @@ def main(argv: list[str]) -> None:
         answer = {"kind": exc.kind, "detail": exc.detail}
     except MemoryError:
         answer = {"kind": "notebook_too_large", "detail": f"over {MEMORY_CAP >> 20} MiB of memory"}
+    except Exception as exc:  # noqa: BLE001 - whatever the notebook holds, an answer the grader can read
+        answer = {"kind": "unreadable_notebook", "detail": printable(f"{type(exc).__name__}: {exc}", 200)}
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
 

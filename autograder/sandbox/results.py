@@ -2,7 +2,9 @@
 
 The parent reads only regular files, without following symlinks, with size caps (the caps are the
 child's contract, autograder.sandbox.child.contract), checks their shape and makes every string
-printable. Whatever the child wrote, the result is an Outcome of bounded plain data or nothing.
+printable. Its memory is bounded too, not only the bytes it reads: arrays by name and element count
+before their data is read, and two exports parsed at a time. Whatever the child wrote, the result is
+an Outcome of bounded plain data or nothing.
 """
 
 from __future__ import annotations
