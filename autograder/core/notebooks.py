@@ -10,9 +10,9 @@ notebooks habitually call the function just defined (`model = build_model()`, `m
 `history = train_model(model, x, y)`), and those lines name functions of other steps that a step
 file, graded alone, does not have. A step file holds the notebook's import statements, then, in the
 notebook's order, every top-level statement that binds a name the step's functions read as a global,
-and the statements those read in turn (a constant, a helper, a callback class). Calls that bind
-nothing the functions read are left out, as the tests of nbgrader's own cells are. An answer cell that
-Python cannot parse is kept whole, so its step reports the syntax error.
+and the statements those read in turn (a constant, a helper, a callback class). Lines that bind
+nothing the functions read are left out. An answer cell that Python cannot parse is kept whole, so its
+step reports the syntax error.
 
     python -I -S -c BOOT PACKAGE_PARENT NOTEBOOK FOLDER   (see `convert`)
 """
