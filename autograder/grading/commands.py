@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from autograder.core.files import printable
+from autograder.core.files import printable, shown
 from autograder.core.steps import STEPS
 from autograder.core.submissions import discover
 from autograder.grading.grade import GradeRun, StudentResult, grade_class, grader_version
@@ -81,7 +81,7 @@ def summary_table(run: GradeRun, lang: str) -> Table:
         status = Text(
             printable(text[result.status] + reason, 200), style="red" if result.status == "failed" else ""
         )
-        table.add_row(Text(printable(result.student, 200)), *steps, str(result.total), status)
+        table.add_row(Text(shown(result.student)), *steps, str(result.total), status)
     return table
 
 
@@ -98,20 +98,16 @@ def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> bool:
         console.print(str(exc), style="red", markup=False)
         return False
     if recorded.submitted:
-        shown = text["recorded"].format(n=len(recorded.submitted), course=course, assignment=ASSIGNMENT)
-        console.print(shown, markup=False)
-    late = [
-        f"{printable(s, 200)} ({seconds:.0f} s)"
-        for s, (_, seconds) in recorded.submitted.items()
-        if seconds > 0
-    ]
+        said = text["recorded"].format(n=len(recorded.submitted), course=course, assignment=ASSIGNMENT)
+        console.print(said, markup=False)
+    late = [f"{shown(s)} ({seconds:.0f} s)" for s, (_, seconds) in recorded.submitted.items() if seconds > 0]
     if late:
         console.print(text["late"].format(students=", ".join(late)), markup=False)
     if recorded.left_out:
-        left_out = ", ".join(printable(s, 200) for s in recorded.left_out)
+        left_out = ", ".join(shown(s) for s in recorded.left_out)
         console.print(text["left_out"].format(students=left_out), style="red", markup=False)
     if recorded.failed:
-        failed = ", ".join(printable(s, 200) for s in recorded.failed)
+        failed = ", ".join(shown(s) for s in recorded.failed)
         console.print(text["not_recorded"].format(students=failed), style="red", markup=False)
         for line in recorded.errors:
             console.print(f"  {printable(line, 200)}", style="dim", markup=False)
