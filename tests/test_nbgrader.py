@@ -175,8 +175,9 @@ def site_packages() -> Path:
 
 
 def intruder_answer(course: Path) -> Answer:
-    """Step 1's answer cell: module code that steals, plants and patches, and a make_data that raises
-    what it stole. In a kernel all of it works; in the sandbox none of it may."""
+    """Step 1's answer cell: an `_attack` that steals, plants and patches, run as the cell runs (in a
+    kernel) and again by make_data (wherever step 1 runs: the grader keeps what the function needs),
+    which raises what it stole. In a kernel all of it works; in the sandbox none of it may."""
     steal = [
         str(ROOT / "autograder" / "checks" / "hidden" / "*.py"),
         str(ROOT / "solutions" / "*.py"),
@@ -184,31 +185,35 @@ def intruder_answer(course: Path) -> Answer:
     ]
     plant = [str(site_packages() / PLANTED_PTH), str(course / PLANTED_FILE)]
     prelude = f"""
-import glob as _glob
+def _attack():
+    import glob
 
-_stolen = []
-for _pattern in {steal!r}:
-    for _path in sorted(_glob.glob(_pattern)):
+    stolen = []
+    for pattern in {steal!r}:
+        for path in sorted(glob.glob(pattern)):
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    stolen.append(handle.read())
+            except OSError as exc:
+                stolen.append(repr(exc))
+    for target in {plant!r}:
         try:
-            with open(_path, encoding="utf-8", errors="replace") as _handle:
-                _stolen.append(_handle.read())
-        except OSError as _exc:
-            _stolen.append(repr(_exc))
-print("\\n".join(_stolen))
-for _target in {plant!r}:
-    try:
-        with open(_target, "w") as _handle:
-            _handle.write("# planted by a hostile notebook\\n")
-    except OSError as _exc:
-        print(repr(_exc))
-try:  # every later test cell passes, whatever the answers
-    import autograder.learner.kernel as _kernel
+            with open(target, "w") as handle:
+                handle.write("# planted by a hostile notebook\\n")
+        except OSError as exc:
+            stolen.append(repr(exc))
+    try:  # every later test cell passes, whatever the answers
+        import autograder.learner.kernel as kernel
 
-    _kernel.assert_check = lambda check_id, namespace=None: print("✓", check_id)
-except Exception as _exc:
-    print(repr(_exc))
+        kernel.assert_check = lambda check_id, namespace=None: print("✓", check_id)
+    except Exception as exc:
+        stolen.append(repr(exc))
+    return "\\n".join(stolen)
+
+
+print(_attack())
 """
-    return Answer(1, {"make_data": 'raise RuntimeError("\\n".join(_stolen))'}, prelude)
+    return Answer(1, {"make_data": "raise RuntimeError(_attack())"}, prelude)
 
 
 def forge_outputs(path: Path) -> None:
@@ -600,6 +605,10 @@ def test_the_intruder_gets_nothing_through_the_sandbox(class_run: dict[str, Any]
     texts = class_run["sandboxed_texts"]
     assert len(texts) > 30 and not leaked(texts, stolen_secrets())
     assert class_run["planted"] == [] and class_run["venv_changed"] == [] and not class_run["course_changed"]
+    # The attack did run, in the sandbox: make_data raised what _attack found, nothing but errors.
+    first = class_run["autograde_cells"][INTRUDER][sorted(STEP_IDS[1])[0].replace(".", "_")]
+    error = first[0]["evalue"]
+    assert "RuntimeError" in error and ("FileNotFoundError" in error or "PermissionError" in error), error
     expected = expected_scores(STEP_IDS[1])
     assert class_run["autograde_scores"][INTRUDER] == expected
     assert class_run["grade_scores"][INTRUDER] == expected
