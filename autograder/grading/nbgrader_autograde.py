@@ -272,7 +272,9 @@ def record_in_course(
     converter = _RecordedAutograde(coursedir=coursedir, config=config, log=log)
     converter.graded = set(chosen)
     converter.force = True  # the verdicts are grade's newest: always rewrite autograded/
-    converter.autograde_preprocessors = [RecordedTests(students=students), *AUTOGRADE_PREPROCESSORS[1:]]
+    # Not the last CheckCellMetadata: sanitizing has checked the cells, and RecordedTests sets outputs only.
+    recorded = [RecordedTests(students=students), *AUTOGRADE_PREPROCESSORS[1:-1]]
+    converter.autograde_preprocessors = recorded
     try:
         with warnings.catch_warnings():
             # SQLAlchemy's "not in session" warnings from inside nbgrader 0.9.6: noise, not about grades.

@@ -2,9 +2,11 @@
 
 Each check is one autograded test cell of keras01.ipynb (cell id = check id with '.' -> '_'), so a
 check's points become that cell's score; `nbgrader export` and formgrader then show them. Students
-whose notebook is in the course's submitted/ are then autograded by nbgrader itself from the same
-verdicts (autograder.grading.nbgrader_autograde.record_in_course): submission times, late penalties
-and the autograded notebooks that `nbgrader generate_feedback` reads, as `nbgrader autograde` leaves them.
+whose notebook is in the course's submitted/ are autograded by nbgrader itself from grade's verdicts
+(autograder.grading.nbgrader_autograde.record_in_course): their scores, submission times, late
+penalties and the autograded notebooks that `nbgrader generate_feedback` reads, as `nbgrader
+autograde` leaves them; the points of the others (step files, a notebook nbgrader cannot read) are
+written directly.
 Like autograde, this follows the course's `Autograde.create_student`: where it is False (this
 course's config), a student missing from the gradebook is left out and named, not added.
 """
@@ -12,6 +14,8 @@ course's config), a student missing from the gradebook is left out and named, no
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,9 +47,11 @@ def course_db_url(course_dir: Path) -> str:
     return CourseDirectory(config=course_config(course_dir), root=str(course_dir)).db_url
 
 
-def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> list[str]:
-    """Store every graded student's per-check points; returns the students left out (not in the
-    gradebook of a course that grades only its own students)."""
+def write_gradebook(
+    course_dir: Path, out: Path, assignment: str = ASSIGNMENT, only: Collection[str] | None = None
+) -> list[str]:
+    """Store the per-check points of every graded student (or of those in `only`); returns the
+    students left out (not in the gradebook of a course that grades only its own students)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
@@ -67,6 +73,8 @@ def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -
                     left_out.append(student)
                     continue
                 gradebook.update_or_create_student(student)
+            if only is not None and student not in only:
+                continue
             try:
                 gradebook.find_submission(assignment, student)
             except MissingEntry:
@@ -80,12 +88,20 @@ def write_gradebook(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -
 
 
 def sync_course(course_dir: Path, out: Path, assignment: str = ASSIGNMENT) -> Recorded:
-    """Scores into the gradebook, then nbgrader's own autograde of the submitted notebooks from them."""
+    """nbgrader's own autograde of the submitted notebooks from grade's verdicts (their scores, times
+    and late penalties), then the points of everyone else grade graded into the gradebook."""
+    from sqlalchemy.exc import SAWarning
+
     from autograder.grading.nbgrader_autograde import record_in_course
 
-    left_out = write_gradebook(course_dir, out, assignment)
-    students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
-    kept = {student: row for student, row in students.items() if student not in left_out}
-    recorded = record_in_course(course_dir, course_config(course_dir), kept, assignment)
+    with warnings.catch_warnings():
+        # SQLAlchemy's "not in session" warnings from inside nbgrader 0.9.6: noise, not about grades.
+        warnings.simplefilter("ignore", SAWarning)
+        left_out = write_gradebook(course_dir, out, assignment, only=())  # the roster only
+        students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
+        kept = {student: row for student, row in students.items() if student not in left_out}
+        recorded = record_in_course(course_dir, course_config(course_dir), kept, assignment)
+        rest = [student for student in kept if student not in recorded.submitted]
+        write_gradebook(course_dir, out, assignment, only=rest)
     recorded.left_out = left_out
     return recorded
