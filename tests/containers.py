@@ -116,10 +116,11 @@ def wheelhouse(folder: Path, phases: Phases) -> Path:
     """The wheels of keras-course's core dependencies at the versions this venv holds (so the images
     compute what the host does), plus the build backend: the images install from here, offline."""
     folder.mkdir(parents=True, exist_ok=True)
+    tools = {"keras-course", "pip", "setuptools", "wheel"}  # the build backend: setuptools>=68, below
     pins = sorted(
         f"{dist.metadata['Name']}=={dist.version}"
         for dist in metadata.distributions()
-        if dist.metadata["Name"] and dist.metadata["Name"].lower() != "keras-course"
+        if dist.metadata["Name"] and dist.metadata["Name"].lower() not in tools
     )
     constraints = folder.parent / "constraints.txt"
     constraints.write_text("\n".join(pins) + "\n")
