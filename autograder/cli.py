@@ -14,12 +14,22 @@ from pathlib import Path
 from autograder.checks.registry import NO_HIDDEN, all_checks, hidden_available
 from autograder.checks.report import assess, render, to_json
 from autograder.core.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, default_lang
+from autograder.sandbox.bubblewrap import missing_reason
 from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.launch import ZygoteLost, unavailable_reason
 from autograder.sandbox.runner import run_steps
 
 MESSAGES = {
     "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
     "bad_notebook": {"ko": "노트북을 읽을 수 없습니다: {why}", "en": "cannot read the notebook: {why}"},
+    "no_runner": {
+        "ko": "코드를 실행할 프로세스를 시작하지 못해 검사하지 않았습니다: {why}",
+        "en": "not checked: the process that runs your code could not start: {why}",
+    },
+    "no_walls": {
+        "ko": "참고: 이 컴퓨터에서는 샌드박스를 만들 수 없어, 여러분의 코드를 제한(시간, 메모리)만 두고 실행합니다 ({why})",
+        "en": "note: the sandbox cannot be built on this computer, so your code runs with limits (time, memory) only ({why})",
+    },
     "hint": {
         "ko": "{n}단계 힌트 {level}/{levels} — {title}",
         "en": "Hint {level}/{levels} for step {n} — {title}",
@@ -32,6 +42,13 @@ MESSAGES = {
 
 
 Handler = Callable[[argparse.Namespace], int]
+
+
+def _say_when_the_walls_are_missing(lang: str) -> None:
+    """On Linux with bubblewrap, a sandbox that cannot be built is a surprise worth one line (a
+    learner's own code then runs with its limits only); elsewhere it is the normal case."""
+    if missing_reason() is None and (why := unavailable_reason()):
+        print(MESSAGES["no_walls"][lang].format(why=why), file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -53,7 +70,12 @@ def _check(args: argparse.Namespace) -> int:
             except InvalidSubmission as exc:
                 print(MESSAGES["bad_notebook"][args.lang].format(why=exc.reason(args.lang)), file=sys.stderr)
                 return 2
-        outcomes = run_steps(folder, steps, jobs=args.jobs, limits=Limits(timeout=args.timeout))
+        _say_when_the_walls_are_missing(args.lang)
+        try:
+            outcomes = run_steps(folder, steps, jobs=args.jobs, limits=Limits(timeout=args.timeout))
+        except ZygoteLost as exc:
+            print(MESSAGES["no_runner"][args.lang].format(why=exc), file=sys.stderr)
+            return 2
     reports = assess(outcomes, all_checks(include_hidden=args.hidden))
     if args.json:
         print(json.dumps(to_json(reports, args.lang), ensure_ascii=False, indent=1))

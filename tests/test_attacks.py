@@ -33,7 +33,7 @@ import pytest
 from autograder.checks.registry import all_checks
 from autograder.core.files import printable
 from autograder.core.steps import STEPS
-from autograder.sandbox.bubblewrap import unavailable_reason
+from autograder.sandbox.launch import unavailable_reason
 
 from answers import Answer, write_submission
 from conftest import ROOT

@@ -193,23 +193,62 @@ def test_a_fork_bomb_is_stopped_and_poisons_no_later_step(tmp_path, zygote):
             assert failed_ids(report) == set(), report.outcome.error
 
 
-def test_a_fork_server_that_dies_is_restarted_and_costs_only_its_running_steps(tmp_path):
+SLOW_STEP1 = """
+import time
+import numpy as np
+
+
+def make_data():
+    time.sleep(4)
+    return np.arange(1, 11), np.arange(1, 11)
+"""
+
+
+def _kill_fork_servers(zygote, times: int) -> None:
+    """Kill the fork server `times` times, each 1.5 s after it is up (a restarted one too)."""
+    killed = None
+    for _ in range(times):
+        while zygote._process is None or zygote._process is killed:
+            time.sleep(0.05)
+        time.sleep(1.5)
+        killed = zygote._process
+        killed.kill()
+
+
+def test_a_step_the_grader_loses_is_run_again(tmp_path):
     """Learner code cannot reach the fork server, but should it die anyway (the OOM killer, say),
-    the step it was running fails with a reason and the next step starts a new server."""
+    the step it was running is not the learner's doing: it is run again on a new server."""
+    from autograder.sandbox.launch import Zygote
+
+    slow = write_submission(tmp_path / "slow", {1: SLOW_STEP1})
+    with Zygote(light=True) as zygote:
+        first = zygote._process
+        with ThreadPoolExecutor(2) as pool:
+            running = pool.submit(run_step, STEPS[0], slow, Limits(timeout=60), zygote)
+            pool.submit(_kill_fork_servers, zygote, 1).result(timeout=60)
+            outcome = running.result(timeout=120)
+        assert outcome.status == "ok" and not outcome.lost and zygote._process is not first
+        assert assess([outcome])[0].passed
+
+
+def test_a_step_lost_on_every_try_says_the_grader_lost_it(tmp_path):
+    """Lost again on its retry, the step fails as the grader's loss (never the learner's code, never
+    a final grade: autograder.grading.grade keeps no fingerprint for it), and the server comes back."""
     from autograder.sandbox.launch import Zygote
 
     folder = write_submission(tmp_path / "honest", {1: (ROOT / "solutions" / "step1_data.py").read_text()})
-    slow = write_submission(tmp_path / "slow", {1: BROKEN["step1_endless_loop"][0]})
-    with Zygote() as zygote:
-        first = zygote._process
-        with ThreadPoolExecutor(1) as pool:
+    slow = write_submission(tmp_path / "slow", {1: SLOW_STEP1})
+    with Zygote(light=True) as zygote:
+        with ThreadPoolExecutor(2) as pool:
             running = pool.submit(run_step, STEPS[0], slow, Limits(timeout=60), zygote)
-            time.sleep(3)
-            first.kill()
-            lost = running.result(timeout=60)
-        assert lost.status == "crashed" and "fork server" in lost.error["message"]
-        again = run_step(STEPS[0], folder, Limits(), zygote)
-        assert again.status == "ok" and zygote._process is not first
+            pool.submit(_kill_fork_servers, zygote, 2).result(timeout=120)
+            lost = running.result(timeout=120)
+        assert lost.status == "crashed" and lost.lost and "fork server" in lost.error["message"]
+        report = assess([lost])[0]
+        assert "grader" in report.verdicts[0].message("en") and "exit()" not in report.verdicts[0].message(
+            "en"
+        )
+        assert run_step(STEPS[0], folder, Limits(), zygote).status == "ok"
 
 
 def test_a_fork_server_outlives_the_thread_that_started_or_restarted_it(tmp_path):
@@ -247,18 +286,33 @@ def test_without_the_sandbox_check_still_judges_the_same(tmp_path):
     assert reports[3].outcome.data["training"]["verified"] is True
 
 
-def test_a_venv_under_tmp_is_bound_back_over_each_steps_private_tmp():
-    """Each step gets a fresh /tmp; Python's packages may live there (a CI clone in /tmp): they are
-    bound at a side path too, and each step binds them back (autograder.sandbox.child.confine)."""
+def test_the_view_binds_python_at_neutral_paths_whatever_the_venv_path(monkeypatch):
+    """Python's folders enter the sandbox under /sandbox, never at the instructor's own paths: a venv
+    at /opt/keras-course (where the sandbox once staged its modules), in /tmp (which each step
+    replaces by a private folder) or in a home neither collides with the view nor shows where it is."""
     from pathlib import Path
 
-    from autograder.sandbox.bubblewrap import hidden_by_private_temp
+    from autograder.sandbox import bubblewrap
 
-    packages = [Path("/tmp/clone/.venv"), Path("/opt/python"), Path("/var/tmp/site")]
-    assert hidden_by_private_temp(packages) == {
-        "/opt/keras-course-packages/0": "/tmp/clone/.venv",
-        "/opt/keras-course-packages/1": "/var/tmp/site",
-    }
+    for venv in ("/opt/keras-course", "/tmp/clone/.venv", "/home/prof/course/.venv"):
+        site = Path(venv, "lib/python3.11/site-packages")
+        monkeypatch.setattr(bubblewrap.sys, "base_prefix", "/home/prof/.pyenv/versions/3.11.7")
+        monkeypatch.setattr(
+            bubblewrap, "_base_interpreter", lambda: Path("/home/prof/.pyenv/versions/3.11.7/bin/python3.11")
+        )
+        monkeypatch.setattr(bubblewrap, "_import_dirs", lambda site=site: [site])
+        monkeypatch.setattr(bubblewrap, "PACKAGE", site / "autograder")
+        seen = bubblewrap.view()
+        assert seen.python == "/sandbox/python/bin/python3.11"
+        assert dict(seen.binds) == {
+            "/home/prof/.pyenv/versions/3.11.7": "/sandbox/python",
+            str(site): "/sandbox/packages/0",
+        }
+        assert seen.python_path == ("/sandbox/packages/0",)
+        assert seen.hidden == ("/sandbox/packages/0/autograder",)  # an installed copy: the checks hidden
+        argv = bubblewrap.command(Path("/tmp/stage"), Path("/tmp/jobs"), "user")
+        inside = [argv[i + 2] for i, a in enumerate(argv) if a in ("--ro-bind", "--bind", "--tmpfs", "--dir")]
+        assert not [p for p in inside if p.startswith(("/opt", "/tmp/", "/home"))], inside
 
 
 def test_step_1_runs_without_importing_tensorflow_and_judges_the_same(tmp_path, zygote):

@@ -59,9 +59,18 @@ def _where(error: dict | None) -> Text:
     return found(f" ({error['line']}번째 줄{code})", f" (line {error['line']}{code})")
 
 
+LOST = text(
+    "채점기 쪽의 문제로 이 단계를 끝까지 실행하지 못했습니다 (여러분의 코드 탓이 아닙니다). 다시 채점하면 됩니다",
+    "the grader could not finish running this step (a problem on the grader's side, not your code): it is graded again on the next run",
+)
+LOST_HINT = text("같은 명령을 다시 실행하세요", "run the same command again")
+
+
 def call_failure(outcome: Outcome, function: str) -> Text:
     """Why `function` did not return (not done, an error, a timeout...), as a check's found text."""
     status = outcome.call_status(function)
+    if outcome.lost:
+        return LOST
     error = outcome.error or outcome.calls.get(function, {}).get("error") or {}
     where = _where(error)
     kind = f"{error.get('type', '')}: {error.get('message', '')}".strip(": ")
@@ -95,6 +104,10 @@ def call_failure(outcome: Outcome, function: str) -> Text:
         "timeout": text(
             f"{error.get('seconds', '?')}초 안에 끝나지 않아 멈췄습니다 (무한 루프가 있나요?)",
             f"stopped after {error.get('seconds', '?')} s without finishing (an endless loop?)",
+        ),
+        "out_of_memory": text(
+            f"메모리를 너무 많이 써서 멈췄습니다 (이 단계의 모든 프로세스를 합쳐 {error.get('bytes', 0) / 2**30:g} GiB까지)",
+            f"stopped for using too much memory (at most {error.get('bytes', 0) / 2**30:g} GiB for all of the step's processes together)",
         ),
         "crashed": text(
             f"프로그램이 결과 없이 끝났습니다 (종료 코드 {error.get('exit_code')}"
@@ -152,6 +165,10 @@ CALL_HINTS = {
         "끝나지 않는 반복문(while True 같은)이나 아주 큰 epochs가 없는지 보세요",
         "look for a loop that never ends (such as while True) or a very large number of epochs",
     ),
+    "out_of_memory": text(
+        "아주 큰 배열이나 리스트, 끝없이 커지는 리스트, 많은 프로세스를 만들지 않았는지 보세요",
+        "look for a very large array or list, a list that grows in a loop, or many processes",
+    ),
     "crashed": text(
         "exit()나 sys.exit()을 지우고, 아주 큰 배열을 만들지 않았는지 보세요",
         "remove exit() or sys.exit() calls and look for a very large array",
@@ -195,7 +212,7 @@ def judge(chk: Check, outcome: Outcome) -> Verdict:
         first = first_of(chk)
         if first not in (None, chk.id):
             return _skipped(chk, first, why)
-        return Verdict(chk, False, why, CALL_HINTS.get(status))
+        return Verdict(chk, False, why, LOST_HINT if outcome.lost else CALL_HINTS.get(status))
     verdict = _run(chk, outcome)
     if not verdict.passed:
         for earlier in chk.after:

@@ -13,7 +13,8 @@ class Outcome:
     """What running one step of a learner's file produced (plain data only)."""
 
     step: int
-    # ok | not_done | syntax_error | import_error | unreadable | missing_file | timeout | crashed
+    # ok | not_done | syntax_error | import_error | unreadable | missing_file | timeout | out_of_memory
+    # | crashed
     status: str
     error: dict[str, Any] | None = None
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -21,6 +22,7 @@ class Outcome:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
     output: str = ""  # what the learner's code printed (the tail), safe for a terminal
+    lost: bool = False  # the grader lost (part of) this step, not the learner's doing: never a final grade
 
     def call_status(self, function: str) -> str:
         """'ok' when `function` ran and returned; otherwise why not."""

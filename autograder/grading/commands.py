@@ -15,7 +15,7 @@ from autograder.core.steps import STEPS
 from autograder.core.submissions import discover
 from autograder.grading.grade import GradeRun, StudentResult, grade_class, grader_version
 from autograder.grading.shards import ShardError, deal, expand, merge, parse_shard, part_dir, write_manifest
-from autograder.sandbox.bubblewrap import unavailable_reason
+from autograder.sandbox.launch import unavailable_reason
 
 TEXT = {
     "ko": {

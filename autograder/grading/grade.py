@@ -27,16 +27,21 @@ from autograder.core.files import atomic_write, csv_cell, printable
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS
 from autograder.core.submissions import InvalidSubmission, Submission, discover, step_folder
-from autograder.sandbox import bubblewrap
+from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child.contract import Limits
-from autograder.sandbox.launch import Spawner, Zygote
+from autograder.sandbox.launch import Spawner, Zygote, unavailable_reason
 from autograder.sandbox.runner import run_step, start_runner
 
 # Statuses meaning the grader could not run a step (as opposed to the learner's code being wrong).
-NOT_RUN = {"missing_file", "timeout", "crashed"}
+NOT_RUN = {"missing_file", "timeout", "out_of_memory", "crashed"}
 REASONS = {
     "missing_file": {"ko": "파일 없음", "en": "file missing"},
     "timeout": {"ko": "시간 초과", "en": "timed out"},
+    "out_of_memory": {"ko": "메모리 한도 초과", "en": "over the memory limit"},
+    "lost": {
+        "ko": "채점기가 이 단계를 잃었습니다 (학생 탓이 아님): 다시 실행하면 채점합니다",
+        "en": "the grader lost this step (not the learner's doing): a rerun grades it",
+    },
     "crashed": {"ko": "결과 없이 종료", "en": "ended without a result"},
     "syntax_error": {"ko": "문법 오류", "en": "syntax error"},
     "import_error": {"ko": "불러오기 오류", "en": "error while loading"},
@@ -87,11 +92,15 @@ def _reasons(reports: list[StepReport], lang: str) -> list[str]:
     for report in reports:
         status = report.outcome.status
         failed_calls = [c for c in report.outcome.calls.values() if c.get("status") == "error"]
-        if status in REASONS:
+        if report.outcome.lost:
+            reasons.append(f"{_step_label(report.step.number, lang)}: {REASONS['lost'][lang]}")
+        elif status in REASONS:
             detail = REASONS[status][lang]
             error = report.outcome.error or {}
             if status == "timeout":
                 detail += f" ({error.get('seconds')} s)"
+            elif status == "out_of_memory":
+                detail += f" ({error.get('bytes', 0) / 2**30:g} GiB)"
             elif error.get("type"):
                 detail += f" ({printable(error['type'], 80)}: {printable(error.get('message', ''), 120)})"
             elif error.get("message"):
@@ -204,7 +213,7 @@ def _failed(student: str, content_hash: str, reason: str) -> StudentResult:
 def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
     """A student's points: every check id starts at 0 and only a passing verdict adds its points,
     so a check that did not report counts as failed, never as passed."""
-    not_run = [r for r in reports if r.outcome.status in NOT_RUN]
+    not_run = [r for r in reports if r.outcome.status in NOT_RUN or r.outcome.lost]
     checks = {c.id: 0 for c in all_checks()}
     checks.update({v.check.id: v.points for r in reports for v in r.verdicts if v.check.id in checks})
     steps = {
@@ -216,7 +225,8 @@ def _result(submission: Submission, content_hash: str, reports: list[StepReport]
         steps=steps,
         total=sum(steps.values()),
         reasons=_reasons(reports, lang),
-        hash=content_hash,
+        # A step the grader lost is not the learner's grade: no fingerprint, so a rerun grades it again.
+        hash="" if any(r.outcome.lost for r in reports) else content_hash,
         checks=checks,
     )
 
@@ -238,8 +248,8 @@ def grade_class(
     `students`: grade only these (a shard's slice of the class); None grades them all."""
     from autograder.grading import feedback  # matplotlib: only when there is something to plot
 
-    if sandboxed and (why := bubblewrap.unavailable_reason()):
-        raise bubblewrap.SandboxUnavailable(why)
+    if sandboxed and (why := unavailable_reason()):
+        raise SandboxUnavailable(why)
     out.mkdir(parents=True, exist_ok=True)
     book = Gradebook(out, lang)
     run = GradeRun()

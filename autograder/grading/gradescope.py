@@ -22,8 +22,8 @@ from autograder.checks.report import StepReport, assess, summary
 from autograder.core.files import atomic_write
 from autograder.core.steps import STEPS
 from autograder.core.submissions import InvalidSubmission, Submission, step_folder, student_path
-from autograder.sandbox import bubblewrap
 from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.launch import unavailable_reason
 from autograder.sandbox.runner import run_steps, start_runner
 
 TEXT = {
@@ -86,7 +86,7 @@ def grade_upload(
     """Grade one upload in sandboxed children (limits only where the sandbox cannot run)."""
     started = time.perf_counter()
     notes = []
-    if why := bubblewrap.unavailable_reason():
+    if why := unavailable_reason():
         notes.append(TEXT[lang]["unsandboxed"].format(why=why))
     with tempfile.TemporaryDirectory(prefix="keras-course-gradescope-") as scratch:
         try:

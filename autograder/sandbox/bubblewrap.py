@@ -1,26 +1,33 @@
 """The fork server's outer wall: bubblewrap (Debian's `bwrap`) gives the zygote a file-system view
-that holds only what a step needs, no network, and its own PID, IPC and UTS namespaces.
+that holds only what a step needs, no network, its own PID, IPC and UTS namespaces and host name.
 
 What the view holds, all read-only: system libraries (`/usr` and its usual links), the interpreter,
 the folders its packages come from (numpy, keras, TensorFlow), a staged copy of the few modules the
 child side needs (never the check library, the hidden checks or `solutions/`), and the grader's
 scratch folder at `/jobs` (the only writable place; each step hides every other step's folder).
-Not in it: the instructor's home, the submissions, the grades, `/etc` but the loader's cache, and
-anything only root may read.
+Everything of the grader's is bound under `/sandbox` at neutral paths (`/sandbox/python`,
+`/sandbox/packages/0`, `/sandbox/stage`), never at the instructor's own paths: a venv may live
+anywhere (`/opt/...`, `/tmp/...`, a home) without colliding with the view, and a step does not see
+where it lives. Not in it: the instructor's home, the submissions, the grades, `/etc` but the
+loader's cache, and anything only root may read.
 
-As root, the zygote starts with CAP_SYS_ADMIN only to mount a /proc of its own, then keeps only
-CAP_SETUID and CAP_SETGID, to give each step an unprivileged user id;
-as an ordinary user, bubblewrap makes a user namespace. Either way each step then makes its own
-namespaces inside (autograder.sandbox.child.confine).
+Three ways to build it (`Mode`), tried in this order and each probed with the exact command it will
+run (autograder.sandbox.launch.sandbox_mode):
+- `root`: as root, the zygote starts with CAP_SYS_ADMIN only to mount a /proc of its own, then keeps
+  only CAP_SETUID and CAP_SETGID, to give each step an unprivileged user id;
+- `dropped`: as root without CAP_SYS_ADMIN (a container's or a Kubernetes pod's default), bubblewrap
+  itself runs as that unprivileged user id and makes a user namespace;
+- `user`: as an ordinary user, bubblewrap makes a user namespace.
+Each step then makes its own namespaces inside (autograder.sandbox.child.confine).
 """
 
 from __future__ import annotations
 
-import functools
+import importlib.util
 import os
 import shutil
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.sandbox.child import contract
@@ -29,8 +36,14 @@ from autograder.sandbox.child import contract
 # import (its docstring's `May import:`, autograder.core), with the `__init__` of the packages above
 # them. Never the check library, the hidden checks, grading or `solutions/` (tests/test_layout.py).
 STAGED_PACKAGES = ("sandbox/child", "core")
-STAGE = "/opt/keras-course"
 PACKAGE = Path(__file__).resolve().parents[1]
+SANDBOX = "/sandbox"  # everything of the grader's, at paths that say nothing of the instructor's
+STAGE = f"{SANDBOX}/stage"
+PYTHON_HOME = f"{SANDBOX}/python"
+PACKAGES = f"{SANDBOX}/packages"
+HOSTNAME = "sandbox"
+ZYGOTE = "autograder.sandbox.child.zygote"
+MODES = ("root", "dropped", "user")
 
 
 def staged_files() -> list[Path]:
@@ -71,44 +84,86 @@ def stage_package(folder: Path) -> Path:
 
 def _import_dirs() -> list[Path]:
     """The folders numpy, keras and TensorFlow are imported from (site-packages, or PYTHONPATH's)."""
-    import importlib.util
-
     folders = []
     for name in ("numpy", "keras", "tensorflow"):
         spec = importlib.util.find_spec(name)
         if spec and spec.origin:
-            folders.append(Path(spec.origin).parent.parent)
+            folders.append(Path(spec.origin).resolve().parent.parent)
     return list(dict.fromkeys(folders))
 
 
-def python_path() -> str:
-    """PYTHONPATH inside the sandbox: the staged modules first, then where the packages come from."""
-    return os.pathsep.join([STAGE, *map(str, _import_dirs())])
+def _base_interpreter() -> Path:
+    """The real interpreter behind this one (a venv's `python` is a link to, or a copy of, it)."""
+    return Path(os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable))
 
 
-def _package_dirs() -> list[Path]:
-    """The interpreter's prefixes and the folders its packages are imported from."""
-    folders = [Path(sys.base_prefix), Path(sys.prefix), *_import_dirs()]
-    resolved = sorted({f.resolve() for f in folders if f.exists()}, key=lambda p: len(p.parts))
-    kept: list[Path] = []
-    for folder in resolved:  # a folder inside one already bound comes with it
-        if not any(folder.is_relative_to(parent) for parent in kept):
-            kept.append(folder)
-    return kept
+@dataclass(frozen=True)
+class View:
+    """Where the grader's Python lives inside the sandbox."""
+
+    python: str  # the interpreter to run, inside
+    binds: tuple[tuple[str, str], ...]  # (host folder, inside), read-only
+    python_path: tuple[str, ...]  # where numpy, keras and TensorFlow are imported from, inside
+    hidden: tuple[str, ...]  # inside folders covered by an empty folder: an installed copy of the checks
+    library_path: str | None  # where the interpreter's libpython is, inside, when it was moved
 
 
-def _ancestors(paths: list[Path]) -> list[Path]:
-    """Every folder above `paths`, made 0755 in the view so an unprivileged child can pass through
-    (bubblewrap would copy the host's mode: /root is 0700)."""
-    above = {parent for path in paths for parent in path.parents if parent != Path("/")}
-    return sorted(above, key=lambda p: len(p.parts))
+def view() -> View:
+    """The interpreter's prefix at /sandbox/python, other package folders at /sandbox/packages/N;
+    what lives in /usr stays where it is (the view binds /usr whole)."""
+    base, python = Path(sys.base_prefix).resolve(), _base_interpreter()
+    binds: dict[Path, str] = {}
+    if not base.is_relative_to("/usr"):
+        binds[base] = PYTHON_HOME
+    if not python.is_relative_to("/usr") and not python.is_relative_to(base):
+        binds[python.parent] = f"{SANDBOX}/bin"
+
+    def inside(path: Path) -> str:
+        for host, there in binds.items():
+            if path.is_relative_to(host):
+                return str(Path(there, path.relative_to(host)))
+        return str(path)  # in /usr
+
+    for folder in _import_dirs():
+        if not folder.is_relative_to("/usr") and not any(folder.is_relative_to(h) for h in binds):
+            binds[folder] = f"{PACKAGES}/{len([t for t in binds.values() if t.startswith(PACKAGES)])}"
+    hidden = [inside(PACKAGE)] if any(PACKAGE.is_relative_to(h) for h in [*binds, Path("/usr")]) else []
+    # A moved interpreter finds its libpython through an absolute run path no longer there (and would
+    # load another Python's from /usr/lib): point the loader at its own.
+    moved_library = base in binds and any((base / "lib").glob("libpython*.so*"))
+    return View(
+        python=inside(python),
+        binds=tuple((str(h), t) for h, t in binds.items()),
+        python_path=tuple(inside(f) for f in _import_dirs()),
+        hidden=tuple(hidden),
+        library_path=f"{PYTHON_HOME}/lib" if moved_library else None,
+    )
 
 
-def command(python: str, stage: Path, jobs: Path, as_root: bool) -> list[str]:
-    """The bwrap command line that starts `python -m autograder.sandbox.child.zygote` in the sandbox."""
+def environment() -> dict[str, str]:
+    """What the fork server's environment adds inside the sandbox: PYTHONPATH (the staged modules
+    first, then where the packages come from) and, for a moved interpreter, LD_LIBRARY_PATH."""
+    seen = view()
+    added = {"PYTHONPATH": os.pathsep.join([STAGE, *seen.python_path])}
+    if seen.library_path:
+        added["LD_LIBRARY_PATH"] = seen.library_path
+    return added
+
+
+def _ancestors(paths: list[str]) -> list[str]:
+    """Every folder above `paths`, made 0755 in the view so an unprivileged child can pass through."""
+    above = {str(parent) for path in paths for parent in Path(path).parents if parent != Path("/")}
+    return sorted(above, key=lambda p: len(Path(p).parts))
+
+
+def command(stage: Path, jobs: Path, mode: str, groups: Path | None = None) -> list[str]:
+    """The bwrap command line that starts `python -m autograder.sandbox.child.zygote` in the sandbox.
+    `groups`: the folder of the steps' memory groups (a cgroup), bound where the keepers join them."""
+    if mode not in MODES:
+        raise ValueError(f"unknown sandbox mode {mode!r}")
     argv = ["bwrap", "--die-with-parent", "--new-session"]
-    argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    if as_root:
+    argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--hostname", HOSTNAME]
+    if mode == "root":
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         argv += ["--cap-add", "CAP_SYS_ADMIN", "--setenv", "KERAS_COURSE_ROOT_SANDBOX", "1"]
     else:
@@ -121,45 +176,42 @@ def command(python: str, stage: Path, jobs: Path, as_root: bool) -> list[str]:
             argv += ["--ro-bind", link, link]
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d"):
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    packages = [p for p in _package_dirs() if not p.is_relative_to("/usr")]
-    sides = hidden_by_private_temp(packages)
-    for folder in _ancestors([*packages, Path(STAGE), *map(Path, sides)]):
-        argv += ["--perms", "0755", "--dir", str(folder)]
-    for folder in packages:
-        argv += ["--ro-bind", str(folder), str(folder)]
-    for side, folder in sides.items():  # see autograder.sandbox.child.confine
-        argv += ["--ro-bind", str(folder), side]
-    if any(PACKAGE.is_relative_to(folder) for folder in [*packages, Path("/usr")]):
-        argv += ["--perms", "0555", "--tmpfs", str(PACKAGE)]  # an installed copy: hide the checks
-    argv += ["--ro-bind", str(stage), STAGE, "--bind", str(jobs), "/jobs"]
-    argv += ["--dir", "/step", "--perms", "1777", "--dir", "/tmp", "--perms", "1777", "--dir", "/var/tmp"]
+    seen = view()
+    mounts = [inside for _, inside in seen.binds] + [STAGE, contract.GROUPS]
+    for folder in _ancestors(mounts):
+        argv += ["--perms", "0755", "--dir", folder]
+    for host, inside in seen.binds:
+        argv += ["--ro-bind", host, inside]
+    for folder in seen.hidden:  # an installed copy of the package: hide the checks
+        argv += ["--perms", "0555", "--tmpfs", folder]
+    argv += ["--ro-bind", str(stage), STAGE, "--bind", str(jobs), contract.JOBS]
+    if groups is not None:
+        argv += ["--bind", str(groups), contract.GROUPS]
+    argv += [
+        "--dir",
+        contract.STEP,
+        "--perms",
+        "1777",
+        "--dir",
+        "/tmp",
+        "--perms",
+        "1777",
+        "--dir",
+        "/var/tmp",
+    ]
     argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/"]
-    return [*argv, python, "-s", "-m", "autograder.sandbox.child.zygote"]
+    return [*argv, seen.python, "-s", "-m", ZYGOTE]
 
 
-def hidden_by_private_temp(packages: list[Path] | None = None) -> dict[str, str]:
-    """Package folders that live under a folder each step gets privately (a venv in /tmp, say),
-    each also bound at a side path: the step binds it back over its own, empty, /tmp."""
-    packages = [p for p in _package_dirs() if not p.is_relative_to("/usr")] if packages is None else packages
-    private = [Path(folder) for folder in contract.PRIVATE_TEMP]
-    under = [p for p in packages if any(p.is_relative_to(folder) for folder in private)]
-    return {f"{STAGE}-packages/{i}": str(folder) for i, folder in enumerate(under)}
-
-
-@functools.lru_cache(maxsize=1)
-def unavailable_reason() -> str | None:
-    """None when this machine can run the sandbox, else why not (in English; shown as is)."""
+def missing_reason() -> str | None:
+    """Why this machine cannot even try the sandbox (not Linux, no bubblewrap), else None."""
     if not sys.platform.startswith("linux"):
         return f"the sandbox needs Linux namespaces; this is {sys.platform}"
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    probe = ["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"]
-    if os.geteuid() != 0:
-        probe.insert(1, "--unshare-user")
-    try:
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap could not start: {exc}"
-    if done.returncode != 0:
-        return f"the kernel refused the sandbox's namespaces: {done.stderr.strip()[:200]}"
     return None
+
+
+def candidate_modes() -> tuple[str, ...]:
+    """The modes to try here, best first."""
+    return ("root", "dropped") if os.geteuid() == 0 else ("user",)

@@ -9,6 +9,7 @@ Neither imports the child side's code: they start it as a program and share only
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import os
@@ -28,12 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from autograder.sandbox import bubblewrap
+from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child import contract
 from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.groups import StepGroups
 from autograder.sandbox.results import step_status
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
-ZYGOTE = "autograder.sandbox.child.zygote"
 HARNESS = "autograder.sandbox.child.harness"
 
 
@@ -75,17 +77,23 @@ class Zygote:
     START_TIMEOUT = 180.0
     GRACE = 60.0  # seconds past a step's own time limit before the zygote itself is presumed stuck
 
-    def __init__(self, isolated: bool = True, light: bool = False) -> None:
+    def __init__(self, isolated: bool = True, light: bool = False, mode: str | None = None) -> None:
         self.isolated, self.light = isolated, light
+        self.mode = (mode or sandbox_mode()) if isolated else None
         self.tensorflow: bool | None = None  # whether the fork server imported TensorFlow (it says)
-        self._root = os.geteuid() == 0
-        self._uid = bubblewrap.child_uid() if self._root and isolated else None
-        self._rebind = bubblewrap.hidden_by_private_temp() if isolated else {}
+        # As root, the steps run as a user id of their own: switched to by each keeper ("root"), or
+        # already the fork server's own ("dropped": bubblewrap itself runs as it).
+        self._owner = bubblewrap.child_uid() if self.mode in ("root", "dropped") else None
+        self._setuid = self._owner if self.mode == "root" else None
         self._scratch = Path(tempfile.mkdtemp(prefix="keras-course-jobs-"))
         self._scratch.chmod(0o711)  # the child uid passes through to its own job folder, lists none
         self._stage = bubblewrap.stage_package(Path(tempfile.mkdtemp(prefix="keras-course-stage-")))
+        self._groups = StepGroups.create(self._owner) if isolated else None
+        self._log: Any = None  # the fork server's stderr (bubblewrap's complaints), for a reason
         # Removed by close(), or at exit when a fork server was still starting (in a background thread).
-        self._remove_folders = weakref.finalize(self, _remove_folders, self._scratch, self._stage)
+        self._remove_folders = weakref.finalize(
+            self, _remove_folders, self._scratch, self._stage, self._groups
+        )
         self._jobs = itertools.count()
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
@@ -99,18 +107,24 @@ class Zygote:
             self._start()
         except ZygoteLost:
             self._starter.shutdown(wait=False)
+            self._remove_folders()
             raise
 
     def _start(self) -> None:
         env = contract.environment("/" if self.isolated else str(self._scratch))
         if self.light:
             env["KERAS_COURSE_LIGHT"] = "1"
+        user = {}
         if self.isolated:
-            env["PYTHONPATH"] = bubblewrap.python_path()
-            argv = bubblewrap.command(sys.executable, self._stage, self._scratch, self._root)
+            env.update(bubblewrap.environment())
+            groups = self._groups.folder if self._groups else None
+            argv = bubblewrap.command(self._stage, self._scratch, self.mode, groups)
+            if self.mode == "dropped":
+                user = {"user": self._owner, "group": self._owner, "extra_groups": []}
         else:
             env["PYTHONPATH"] = str(self._stage)
-            argv = [sys.executable, "-s", "-m", ZYGOTE]
+            argv = [sys.executable, "-s", "-m", bubblewrap.ZYGOTE]
+        self._log = tempfile.TemporaryFile(prefix="keras-course-zygote-")
         process = self._starter.submit(
             subprocess.Popen,
             argv,
@@ -118,8 +132,9 @@ class Zygote:
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self._log,
             start_new_session=True,
+            **user,
         ).result()
         ready: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, args=(process, ready), daemon=True).start()
@@ -129,12 +144,27 @@ class Zygote:
             started = False
         if not started:
             process.kill()
-            raise ZygoteLost("the fork server did not start")
+            process.wait()
+            raise ZygoteLost(f"the fork server did not start{self._complaint()}")
         self._process = process
+
+    def _complaint(self) -> str:
+        """The last line the fork server wrote to stderr (bubblewrap's own reason, say), if any."""
+        try:
+            self._log.seek(0, os.SEEK_END)
+            self._log.seek(max(0, self._log.tell() - 2000))
+            lines = self._log.read().decode("utf-8", "replace").strip().splitlines()
+        except (OSError, ValueError, AttributeError):
+            return ""
+        return f": {lines[-1][:300]}" if lines else ""
 
     def _read(self, process: subprocess.Popen, ready: queue.Queue) -> None:
         for line in process.stdout:
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+                assert isinstance(message, dict)
+            except (ValueError, AssertionError):
+                continue  # not a reply (the fork server's own replies are JSON objects, one a line)
             if "ready" in message:
                 self.tensorflow = message.get("tensorflow")
                 ready.put(True)
@@ -183,9 +213,11 @@ class Zygote:
     def run(
         self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
     ) -> dict[str, Any]:
-        """Run one child on job/filename; the keeper's report (exit_code, timed_out)."""
-        if self._uid is not None:
-            os.chown(job, self._uid, self._uid)
+        """Run one child on job/filename; the keeper's report (exit_code, timed_out, out_of_memory...)."""
+        if self._owner is not None:
+            os.chown(job, self._owner, self._owner)
+        if self._groups is not None:
+            self._groups.prepare(job.name, limits.memory_bytes)
         request = {
             "id": int(job.name),
             "step": step,
@@ -194,24 +226,43 @@ class Zygote:
             "jobs": "/jobs" if self.isolated else str(self._scratch),
             "filename": filename,
             "timeout": timeout,
-            "uid": self._uid,
-            "rebind": self._rebind,
+            "uid": self._setuid,
+            "group": self._groups is not None,
             "limits": dataclasses.asdict(limits) | {"isolated": self.isolated},
         }
         replies: queue.Queue = queue.Queue()
-        self._send(request, replies)
-        process = self._process
         try:
-            self._reply(replies, self.START_TIMEOUT)  # started
-            status = self._reply(replies, timeout + self.GRACE)["status"]
-        except queue.Empty:
-            self._restart(process)
-            raise ZygoteLost("the fork server stopped answering") from None
+            self._send(request, replies)
+            process = self._process
+            try:
+                self._reply(replies, self.START_TIMEOUT)  # started
+                status = self._reply(replies, timeout + self.GRACE)["status"]
+            except queue.Empty:
+                self._restart(process)
+                raise ZygoteLost("the fork server stopped answering") from None
+            finally:
+                self._replies.pop(request["id"], None)
         finally:
-            self._replies.pop(request["id"], None)
+            if self._groups is not None:
+                self._groups.remove(job.name)
         if os.waitstatus_to_exitcode(status) != 0:
             return {"exit_code": None, "keeper": os.waitstatus_to_exitcode(status)}
         return step_status(job)
+
+    def probe(self) -> str | None:
+        """None when a step can be confined here (a step of nothing, through every wall), else why not."""
+        with self.job() as job:
+            (job / "probe").write_bytes(b"")
+            (job / "probe").chmod(0o644)
+            try:
+                report = self.run(1, job, "probe", Limits(), 60.0, kind="probe")
+            except ZygoteLost as exc:
+                return str(exc)
+        if report.get("exit_code") == 0:
+            return None
+        return (
+            f"a step could not be confined (keeper {report.get('keeper')}, runner {report.get('exit_code')})"
+        )
 
     @property
     def running(self) -> bool:
@@ -240,9 +291,43 @@ class Zygote:
         self.close()
 
 
-def _remove_folders(*folders: Path) -> None:
-    for folder in folders:
+def _remove_folders(scratch: Path, stage: Path, groups: StepGroups | None) -> None:
+    for folder in (scratch, stage):
         shutil.rmtree(folder, ignore_errors=True)
+    if groups is not None:
+        groups.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _probed() -> tuple[str | None, str | None]:
+    """(the sandbox mode this machine allows, None) or (None, why none): each mode tried with the
+    exact command it runs, a light fork server and one confined step of nothing (about a second)."""
+    if why := bubblewrap.missing_reason():
+        return None, why
+    failures = []
+    for mode in bubblewrap.candidate_modes():
+        try:
+            with Zygote(isolated=True, light=True, mode=mode) as trial:
+                why = trial.probe()
+        except (ZygoteLost, SandboxUnavailable, OSError) as exc:
+            why = str(exc)
+        if why is None:
+            return mode, None
+        failures.append(f"{mode}: {why}")
+    return None, "the sandbox could not be built here (" + "; ".join(failures) + ")"
+
+
+def unavailable_reason() -> str | None:
+    """None when this machine can run the sandbox, else why not (in English; shown as is)."""
+    return _probed()[1]
+
+
+def sandbox_mode() -> str:
+    """How the sandbox is built here (bubblewrap.MODES); SandboxUnavailable saying why when it cannot be."""
+    mode, why = _probed()
+    if mode is None:
+        raise SandboxUnavailable(why)
+    return mode
 
 
 class Spawner:

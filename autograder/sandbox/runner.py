@@ -22,12 +22,13 @@ from typing import Any
 from autograder.core.files import NotRegularFile, printable, read_regular
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS, Step
-from autograder.sandbox import bubblewrap, replay
+from autograder.sandbox import replay
 from autograder.sandbox.child.contract import Limits
-from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost
+from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
 from autograder.sandbox.results import last_line, learner_output, read_result
 
 SOURCE_CAP = 1 << 20  # bytes of one step file
+RETRIES = 1  # times a step the grader lost is run again (a learner who ends the fork server on purpose: once)
 
 
 def start_runner(sandboxed: bool = True, steps: tuple[Step, ...] = STEPS) -> Zygote | Spawner:
@@ -36,7 +37,7 @@ def start_runner(sandboxed: bool = True, steps: tuple[Step, ...] = STEPS) -> Zyg
     if not sys.platform.startswith("linux"):
         return Spawner()
     light = not any(step.needs_tensorflow for step in steps)
-    return Zygote(isolated=sandboxed and bubblewrap.unavailable_reason() is None, light=light)
+    return Zygote(isolated=sandboxed and unavailable_reason() is None, light=light)
 
 
 def read_step_file(path: Path) -> bytes | str:
@@ -86,10 +87,14 @@ def _child_outcome(
     try:
         report = runner.run(step, job, filename, limits, timeout, kind)
     except ZygoteLost as exc:
-        return Outcome(step, "crashed", error={"message": str(exc)})
+        return lost(step, str(exc))
+    if "keeper" in report:  # the process that watches the step died: nothing of the learner's did that
+        return lost(step, f"the step's keeper ended ({report['keeper']})")
     if report.get("timed_out"):
         return Outcome(step, "timeout", error={"seconds": timeout})
     outcome = read_result(job, step)
+    if outcome is None and report.get("out_of_memory"):
+        return Outcome(step, "out_of_memory", error={"bytes": limits.memory_bytes})
     if outcome is None:
         code = report.get("exit_code")
         error: dict[str, Any] = {"exit_code": code, "message": last_line(job)}
@@ -97,6 +102,12 @@ def _child_outcome(
             error["signal"] = signal.Signals(-code).name
         return Outcome(step, "crashed", error=error)
     return outcome
+
+
+def lost(step: int, why: str) -> Outcome:
+    """A step the grader lost (its fork server or keeper ended): not the learner's doing, so it is
+    run again, and a grade that holds one is never kept as final (autograder.grading.grade)."""
+    return Outcome(step, "crashed", error={"message": why}, lost=True)
 
 
 def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout: float) -> None:
@@ -114,9 +125,13 @@ def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout
         return _run_child(runner, outcome.step, f"{kind}.json", content, limits, timeout, kind)
 
     key = replay.key(wanted)
-    trusted = runner.replays.get(key, run_trusted)
-    if trusted.status != "ok":  # shared only when it worked: a lost fork server must not stick
-        runner.replays.forget(key)
+    for _ in range(1 + RETRIES):
+        trusted = runner.replays.get(key, run_trusted)
+        if trusted.status != "ok":  # shared only when it worked: a lost fork server must not stick
+            runner.replays.forget(key)
+        if not trusted.lost:
+            break
+    outcome.lost = trusted.lost
     reason = None if trusted.status == "ok" else f"the grader's own run failed ({trusted.status})"
     replay.apply(outcome, trusted if reason is None else None, reason)
 
@@ -134,7 +149,10 @@ def run_step(
         with start_runner(steps=(step,)) as own:
             return run_step(step, folder, limits, own)
     timeout = limits.timeout or step.time_limit
-    outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step")
+    for _ in range(1 + RETRIES):
+        outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step")
+        if not outcome.lost:
+            break
     if step.number in replay.STEPS and outcome.call_status(step.functions[0]) == "ok":
         _trusted(outcome, zygote, limits, timeout)
     return outcome

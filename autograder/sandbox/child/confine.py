@@ -30,8 +30,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.sandbox.child import seccomp
+from autograder.sandbox.child import memory, seccomp
 from autograder.sandbox.child.contract import (
+    GROUPS,
     INNER_UID,
     JOBS,
     LOG_TAIL,
@@ -45,7 +46,7 @@ from autograder.sandbox.child.contract import (
 )
 
 # Linux constants (sched.h, mount.h, prctl.h)
-_CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+_CLONE_NEWNS, _CLONE_NEWCGROUP, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x02000000, 0x04000000, 0x08000000
 _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 1, 2, 4, 8, 1 << 14, 1 << 18
 _MS_BIND = 1 << 12
@@ -53,6 +54,7 @@ _PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT = 4, 2
 _PR_CAP_AMBIENT_CLEAR_ALL = 4
 _CAPABILITY_VERSION_3 = 0x20080522
 _CAP_SETGID, _CAP_SETUID, _CAP_SYS_ADMIN = 6, 7, 21
+_MEMORY_PAUSE = 0.2  # seconds between two sums of a step's memory, where no memory group holds it
 
 
 def _libc() -> ctypes.CDLL:
@@ -84,8 +86,9 @@ def _become(uid: int) -> None:
     os.setresuid(uid, uid, uid)
 
 
-def _new_namespaces(limits: dict[str, Any], rebind: dict[str, str]) -> None:
-    """New user, mount, PID, network, IPC and UTS namespaces; then the private folders."""
+def _new_namespaces(limits: dict[str, Any]) -> None:
+    """New user, mount, PID, network, IPC and UTS namespaces; then the private folders, and an empty
+    folder over every other step's folder and over the memory groups."""
     libc = _libc()
     outer_uid, outer_gid = os.getuid(), os.getgid()
     libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # a uid change cleared it; the maps below need it
@@ -97,15 +100,14 @@ def _new_namespaces(limits: dict[str, Any], rebind: dict[str, str]) -> None:
     libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # nobody of the same uid may ptrace or read this keeper
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     hidden = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
-    _mount("tmpfs", JOBS, "tmpfs", hidden, "size=4k,mode=0555")
+    for folder in (JOBS, GROUPS):
+        if os.path.isdir(folder):
+            _mount("tmpfs", folder, "tmpfs", hidden, "size=4k,mode=0555")
     private = _MS_NOSUID | _MS_NODEV
     _mount("tmpfs", STEP, "tmpfs", private, f"size={int(limits['work_bytes'])},mode=0700")
     for folder in PRIVATE_TEMP:
         if os.path.isdir(folder):
             _mount("tmpfs", folder, "tmpfs", private, f"size={int(limits['tmp_bytes'])},mode=1777")
-    for side, folder in rebind.items():  # a package folder the private temp folders just covered
-        os.makedirs(folder, exist_ok=True)
-        _mount(side, folder, None, _MS_BIND | _MS_REC)
 
 
 def _copy_out(workdir: str, job: int, name: str, cap: int, tail: bool = False) -> None:
@@ -131,17 +133,44 @@ def _copy_out(workdir: str, job: int, name: str, cap: int, tail: bool = False) -
         os.close(source)
 
 
-def _wait(pid: int, timeout: float) -> tuple[int, bool]:
-    """The runner's wait status, and whether it ran out of wall time (then it was killed)."""
+class _Ended:
+    """How the runner ended: its wait status, and whether the keeper stopped it (time, memory)."""
+
+    def __init__(self) -> None:
+        self.status, self.timed_out, self.out_of_memory, self.peak = 0, False, False, 0
+
+
+def _watch(pid: int, timeout: float, cap: int, group: memory.Group | None) -> _Ended:
+    """Wait for the runner; kill it (and with it its PID namespace) after `timeout` seconds, or, where
+    no memory group holds the cap, as soon as its processes together hold more than `cap` bytes."""
+    ended = _Ended()
     pidfd = os.pidfd_open(pid)
+    deadline = time.monotonic() + timeout
     try:
-        ready, _, _ = select.select([pidfd], [], [], timeout)
-        if not ready:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                ended.timed_out = True
+                break
+            # Look often when near the cap: a fast allocation must not get far past it.
+            pause = _MEMORY_PAUSE / 4 if ended.peak > cap // 2 else _MEMORY_PAUSE
+            ready, _, _ = select.select([pidfd], [], [], min(left, pause) if group is None else left)
+            if ready:
+                break
+            if group is None:
+                ended.peak = max(ended.peak, memory.tree_bytes(pid))
+                if ended.peak > cap:
+                    ended.out_of_memory = True
+                    break
+        if ended.timed_out or ended.out_of_memory:
             os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        return status, not ready
+        _, ended.status = os.waitpid(pid, 0)
     finally:
         os.close(pidfd)
+    if group is not None:
+        ended.peak = group.peak()
+        ended.out_of_memory = group.oom_kills() > 0
+    return ended
 
 
 def keep(request: dict[str, Any], run_learner_step: Any) -> None:
@@ -153,8 +182,9 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
     if request.get("uid") is not None and os.geteuid() == 0:
         _become(int(request["uid"]))
     job = os.open(os.path.join(JOBS if limits["isolated"] else request["jobs"], request["job"]), os.O_RDONLY)
+    group = memory.Group(os.path.join(GROUPS, request["job"])) if request.get("group") else None
     if limits["isolated"]:
-        _new_namespaces(limits, request.get("rebind") or {})
+        _new_namespaces(limits)
         workdir = STEP
     else:
         os.mkdir("work", 0o700, dir_fd=job)
@@ -162,18 +192,30 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
     name = request["filename"]
     with open(os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=job), "rb") as source:
         Path(workdir, name).write_bytes(source.read(SOURCE_CAP))
+    go, release = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(job)
-        _run(request, limits, mapped, workdir, run_learner_step)
-    status, timed_out = _wait(pid, float(request["timeout"]))
+        os.close(release)
+        _run(request, limits, mapped, workdir, run_learner_step, go)
+    os.close(go)
+    if group is not None:
+        group.join(pid)  # before the runner runs anything: every process it starts is in the group
+    os.write(release, b"go")
+    os.close(release)
+    ended = _watch(pid, float(request["timeout"]), int(limits["memory_bytes"]), group)
     if not limits["isolated"]:
         _kill_group(pid)
     for result, cap in RESULT_FILES.items():
         _copy_out(workdir, job, result, cap)
     _copy_out(workdir, job, "child.log", LOG_TAIL, tail=True)
-    code = os.waitstatus_to_exitcode(status)
-    report = {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - started}
+    report = {
+        "exit_code": os.waitstatus_to_exitcode(ended.status),
+        "timed_out": ended.timed_out,
+        "out_of_memory": ended.out_of_memory,
+        "peak_bytes": ended.peak,
+        "seconds": time.monotonic() - started,
+    }
     fd = os.open("status.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=job)
     with os.fdopen(fd, "w") as out:
         json.dump(report, out)
@@ -229,11 +271,18 @@ def prepare_zygote_as_root() -> None:
     _keep_capabilities(_CAP_SETGID, _CAP_SETUID)
 
 
-def _run(request: dict[str, Any], limits: dict[str, Any], mapped: int, workdir: str, run_step: Any) -> None:
+def _run(
+    request: dict[str, Any], limits: dict[str, Any], mapped: int, workdir: str, run_step: Any, go: int
+) -> None:
     status = 1
     try:
+        if os.read(go, 2) != b"go":  # the keeper ended before it put this runner in its memory group
+            os._exit(status)
+        os.close(go)
         if limits["isolated"]:
+            _check(_libc().unshare(_CLONE_NEWCGROUP), "unshare cgroup")  # its group is its root
             _own_proc()
+        _first_to_go()
         os.setsid()  # a session of its own: no terminal, and killable as one group
         os.umask(0o077)
         os.chdir(workdir)
@@ -243,8 +292,11 @@ def _run(request: dict[str, Any], limits: dict[str, Any], mapped: int, workdir: 
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.closerange(3, 1 << 16)
+        library = os.environ.get("LD_LIBRARY_PATH")  # a moved interpreter's (bubblewrap.View)
         os.environ.clear()
         os.environ.update(environment(workdir, "/tmp" if limits["isolated"] else None))
+        if library:
+            os.environ["LD_LIBRARY_PATH"] = library
         limit_resources(limits, mapped)
         if limits["isolated"]:
             _drop_capabilities()
@@ -254,3 +306,14 @@ def _run(request: dict[str, Any], limits: dict[str, Any], mapped: int, workdir: 
         status = 3
     finally:
         os._exit(status)
+
+
+def _first_to_go() -> None:
+    """The kernel's first choice when memory runs out (anyone may raise this): every process the
+    learner starts inherits it, so the fork server and the grader are never chosen before them. Also
+    readable by its keeper again (it inherited the keeper's 'not dumpable'), to sum its memory."""
+    try:
+        Path("/proc/self/oom_score_adj").write_text("1000")
+    except OSError:
+        pass
+    _libc().prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)

@@ -22,6 +22,7 @@ except ImportError:  # Windows
 
 JOBS = "/jobs"  # the grader's scratch folder inside the sandbox: one sub-folder per step
 STEP = "/step"  # the runner's work folder (a private tmpfs) when isolated
+GROUPS = "/sandbox/groups"  # the steps' memory groups (cgroups), when the machine lets the grader make them
 PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # a fresh, size-capped tmpfs each in every step
 INNER_UID = 1000  # the learner's user id inside its namespace: not 0, so exec regains no capability
 RESULT_FILES = {"result.json": 2 << 20, "arrays.npz": 8 << 20}  # what the keeper copies out, and caps
@@ -38,7 +39,8 @@ class Limits:
     """What one step may use. `timeout` None means each step's own time limit."""
 
     timeout: float | None = None
-    memory_bytes: int = 4 << 30  # address space on top of what the pre-warmed zygote has mapped
+    memory_bytes: int = 1 << 30  # memory of all the step's processes together (see autograder.sandbox.groups)
+    address_space_bytes: int = 4 << 30  # one process's address space, on top of what the zygote has mapped
     cpu_seconds: int = 600
     file_bytes: int = 64 << 20  # one file
     work_bytes: int = 128 << 20  # the step's work folder in all
@@ -67,7 +69,7 @@ def limit_resources(limits: dict[str, Any], mapped: int | None = None) -> None:
     if resource is None:
         return
     if sys.platform.startswith("linux"):  # macOS does not enforce RLIMIT_AS
-        memory = (address_space() if mapped is None else mapped) + int(limits["memory_bytes"])
+        memory = (address_space() if mapped is None else mapped) + int(limits["address_space_bytes"])
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = int(limits["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
