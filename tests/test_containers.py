@@ -142,8 +142,6 @@ def grader_image(base: str, wheels: Path, phases: Phases):
             "--layers=false",
             "-f",
             str(DOCKERFILE),
-            "--ignorefile",
-            str(DOCKERFILE.with_name("Dockerfile.dockerignore")),
             "-v",
             f"{wheels}:/wheels:ro",
             "--build-arg",
@@ -307,19 +305,39 @@ def test_without_an_unmasked_proc_the_image_refuses_to_grade_and_says_why(
     assert not (tmp_path / "out").exists()
 
 
+# How the Gradescope container runs here: as root with podman's default capabilities (no CAP_SYS_ADMIN: the
+# sandbox's `dropped` mode), plus what the sandbox needs of a container (see grade-job.yaml): an unmasked
+# /proc, and a seccomp profile that lets it name its host (podman's default profile, like CRI-O's,
+# refuses sethostname(2) without CAP_SYS_ADMIN: "bwrap: Can't set hostname to sandbox").
+UNMASKED_PROC = ["--security-opt", "unmask=ALL"]
+GRADESCOPE_FLAGS = [*UNMASKED_PROC, "--security-opt", "seccomp=unconfined"]
+
+
+def run_autograder(
+    image: str, submission: Path, results: Path, flags: list[str]
+) -> subprocess.CompletedProcess:
+    """/autograder/run_autograder in a fresh container of `image`, as Gradescope runs it per submission."""
+    results.mkdir()
+    return podman(
+        "run", "--rm", *RLIMITS, *flags, "--network", "none", "-v", f"{submission}:/autograder/submission:ro",
+        "-v", f"{results}:/autograder/results", image, "/autograder/run_autograder", timeout=1800, check=False,
+    )  # fmt: skip
+
+
+def unsandboxed_notes() -> list[str]:
+    """How results.json's output begins when learner code ran without the sandbox (each language)."""
+    from autograder.grading.gradescope import TEXT
+
+    return [TEXT[lang]["unsandboxed"].split("{why}")[0].strip(": ") for lang in TEXT]
+
+
 @pytest.fixture(scope="session")
 def gradescope_run(gradescope_image: str, one_run, tmp_path_factory: pytest.TempPathFactory, phases: Phases):
-    """run_autograder on cho's submission (steps 1 and 3 wrong) in a container from Gradescope's image:
-    as root, with the default capabilities (no CAP_SYS_ADMIN) and an unmasked /proc."""
+    """run_autograder on cho's submission (steps 1 and 3 wrong), and cho's grades from one run on the host."""
     root, single = one_run
     work = tmp_path_factory.mktemp("gradescope-run")
-    (work / "results").mkdir()
     with phases.measure("run_autograder on one submission (Gradescope container)"):
-        done = podman(
-            "run", "--rm", *RLIMITS, "--security-opt", "unmask=ALL", "--network", "none",
-            "-v", f"{root / 'cho'}:/autograder/submission:ro", "-v", f"{work / 'results'}:/autograder/results",
-            gradescope_image, "/autograder/run_autograder", timeout=1800, check=False,
-        )  # fmt: skip
+        done = run_autograder(gradescope_image, root / "cho", work / "results", GRADESCOPE_FLAGS)
     return done, work / "results" / "results.json", json.loads((single / "grades.json").read_text())
 
 
@@ -335,7 +353,20 @@ def test_gradescope_setup_then_run_autograder_in_containers_scores_a_submission_
     scores = {t["name"].split(":")[0]: t["score"] for t in data["tests"]}
     assert scores == {check: float(points) for check, points in cho["checks"].items()}
     # The sandbox was on: where it cannot run, `gradescope` says so in the output learners see.
-    assert "샌드박스를 쓸 수 없어" not in data["output"] and "sandbox cannot run" not in data["output"]
+    assert not [note for note in unsandboxed_notes() if note in data["output"]], data["output"]
+
+
+def test_gradescope_without_an_unmasked_proc_says_the_sandbox_could_not_run(
+    gradescope_image: str, one_run, tmp_path
+):
+    """The check above can fail: with the runtime's masked /proc, the sandbox cannot be built, and the
+    results say so (the grade then comes from learner code run with limits only)."""
+    root, _ = one_run
+    flags = GRADESCOPE_FLAGS[len(UNMASKED_PROC) :]
+    done = run_autograder(gradescope_image, root / "cho", tmp_path / "results", flags)
+    assert done.returncode == 0, done.stderr[-4000:]
+    output = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))["output"]
+    assert [note for note in unsandboxed_notes() if note in output] and "proc" in output, output
 
 
 def test_gradescopes_image_holds_no_docs_tooling_and_a_world_readable_venv(gradescope_image: str):
