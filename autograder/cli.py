@@ -17,7 +17,7 @@ from autograder.core.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, default_lang
 from autograder.sandbox.bubblewrap import missing_reason
 from autograder.sandbox.child.contract import Limits
 from autograder.sandbox.launch import ZygoteLost, unavailable_reason
-from autograder.sandbox.runner import run_steps
+from autograder.sandbox.runner import run_steps, start_runner
 
 MESSAGES = {
     "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
@@ -27,8 +27,10 @@ MESSAGES = {
         "en": "not checked: the process that runs your code could not start: {why}",
     },
     "no_walls": {
-        "ko": "참고: 이 컴퓨터에서는 샌드박스를 만들 수 없어, 여러분의 코드를 제한(시간, 메모리)만 두고 실행합니다 ({why})",
-        "en": "note: the sandbox cannot be built on this computer, so your code runs with limits (time, memory) only ({why})",
+        "ko": "검사하지 않았습니다: 이 컴퓨터에는 bubblewrap이 있지만 샌드박스를 만들 수 없습니다 ({why}).\n"
+        "여러분의 코드를 제한(시간, 메모리)만 두고 실행하려면 --no-sandbox를 붙이세요.",
+        "en": "not checked: this computer has bubblewrap but cannot build the sandbox ({why}).\n"
+        "To run your code with limits (time, memory) only, add --no-sandbox.",
     },
     "hint": {
         "ko": "{n}단계 힌트 {level}/{levels} — {title}",
@@ -44,11 +46,19 @@ MESSAGES = {
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _say_when_the_walls_are_missing(lang: str) -> None:
-    """On Linux with bubblewrap, a sandbox that cannot be built is a surprise worth one line (a
-    learner's own code then runs with its limits only); elsewhere it is the normal case."""
-    if missing_reason() is None and (why := unavailable_reason()):
-        print(MESSAGES["no_walls"][lang].format(why=why), file=sys.stderr)
+def _sandboxed(args: argparse.Namespace) -> bool | None:
+    """Whether `check` runs the steps in the sandbox; None when it must refuse. Where a sandbox is
+    expected (Linux with bubblewrap: a grader's machine, a pod) but cannot be built, it refuses and
+    says why; where none is expected (macOS, Windows, no bubblewrap: a learner's laptop) the
+    learner's own code runs with its limits only, as without --no-sandbox."""
+    if args.no_sandbox:
+        return False
+    if missing_reason() is not None:
+        return False
+    if why := unavailable_reason():
+        print(MESSAGES["no_walls"][args.lang].format(why=why), file=sys.stderr)
+        return None
+    return True
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -70,9 +80,13 @@ def _check(args: argparse.Namespace) -> int:
             except InvalidSubmission as exc:
                 print(MESSAGES["bad_notebook"][args.lang].format(why=exc.reason(args.lang)), file=sys.stderr)
                 return 2
-        _say_when_the_walls_are_missing(args.lang)
+        sandboxed = _sandboxed(args)
+        if sandboxed is None:
+            return 2
         try:
-            outcomes = run_steps(folder, steps, jobs=args.jobs, limits=Limits(timeout=args.timeout))
+            with start_runner(sandboxed, steps) as runner:
+                limits = Limits(timeout=args.timeout)
+                outcomes = run_steps(folder, steps, jobs=args.jobs, limits=limits, zygote=runner)
         except ZygoteLost as exc:
             print(MESSAGES["no_runner"][args.lang].format(why=exc), file=sys.stderr)
             return 2
@@ -161,6 +175,11 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--output", action="store_true", help="show all your code printed, not the last lines")
     check.add_argument("--jobs", type=int, default=None, help="steps run in parallel (default: cores)")
     check.add_argument("--timeout", type=float, default=None, help="seconds per step (default: per step)")
+    check.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run where bubblewrap is installed but cannot build the sandbox (limits only)",
+    )
     check.set_defaults(run=_check)
 
     watch = sub.add_parser(

@@ -233,6 +233,7 @@ def limits_table(lang: str) -> str:
     rows = [
         [g["time_step"], times],
         [g["memory"], f"{limits.memory_bytes / 2**30:g} GiB"],
+        [g["address_space"], f"{limits.address_space_bytes / 2**30:g} GiB"],
         [g["cpu"], f"{limits.cpu_seconds} s"],
         [g["file_size"], f"{limits.file_bytes / 2**20:g} MiB"],
         [g["work"], f"{limits.work_bytes / 2**20:g} MiB"],

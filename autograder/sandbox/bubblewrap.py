@@ -1,5 +1,5 @@
 """The fork server's outer wall: bubblewrap (Debian's `bwrap`) gives the zygote a file-system view
-that holds only what a step needs, no network, its own PID, IPC and UTS namespaces and host name.
+that holds only what a step needs, no network, its own PID, IPC and UTS namespaces.
 
 What the view holds, all read-only: system libraries (`/usr` and its usual links), the interpreter,
 the folders its packages come from (numpy, keras, TensorFlow), a staged copy of the few modules the
@@ -41,7 +41,6 @@ SANDBOX = "/sandbox"  # everything of the grader's, at paths that say nothing of
 STAGE = f"{SANDBOX}/stage"
 PYTHON_HOME = f"{SANDBOX}/python"
 PACKAGES = f"{SANDBOX}/packages"
-HOSTNAME = "sandbox"
 ZYGOTE = "autograder.sandbox.child.zygote"
 MODES = ("root", "dropped", "user")
 
@@ -162,7 +161,7 @@ def command(stage: Path, jobs: Path, mode: str, groups: Path | None = None) -> l
     if mode not in MODES:
         raise ValueError(f"unknown sandbox mode {mode!r}")
     argv = ["bwrap", "--die-with-parent", "--new-session"]
-    argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--hostname", HOSTNAME]
+    argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     if mode == "root":
         argv += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         argv += ["--cap-add", "CAP_SYS_ADMIN", "--setenv", "KERAS_COURSE_ROOT_SANDBOX", "1"]

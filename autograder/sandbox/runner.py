@@ -94,7 +94,8 @@ def _child_outcome(
         return Outcome(step, "timeout", error={"seconds": timeout})
     outcome = read_result(job, step)
     if outcome is None and report.get("out_of_memory"):
-        return Outcome(step, "out_of_memory", error={"bytes": limits.memory_bytes})
+        held_by = "cgroup" if report.get("group") else "keeper"  # who enforced the cap: for the tests
+        return Outcome(step, "out_of_memory", error={"bytes": limits.memory_bytes, "held_by": held_by})
     if outcome is None:
         code = report.get("exit_code")
         error: dict[str, Any] = {"exit_code": code, "message": last_line(job)}

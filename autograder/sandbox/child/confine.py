@@ -55,6 +55,7 @@ _PR_CAP_AMBIENT_CLEAR_ALL = 4
 _CAPABILITY_VERSION_3 = 0x20080522
 _CAP_SETGID, _CAP_SETUID, _CAP_SYS_ADMIN = 6, 7, 21
 _MEMORY_PAUSE = 0.2  # seconds between two sums of a step's memory, where no memory group holds it
+HOSTNAME = "sandbox"  # the host name a step sees
 
 
 def _libc() -> ctypes.CDLL:
@@ -98,6 +99,8 @@ def _new_namespaces(limits: dict[str, Any]) -> None:
     Path("/proc/self/uid_map").write_text(f"{INNER_UID} {outer_uid} 1")
     Path("/proc/self/gid_map").write_text(f"{INNER_UID} {outer_gid} 1")
     libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # nobody of the same uid may ptrace or read this keeper
+    name = HOSTNAME.encode()
+    libc.sethostname(name, len(name))  # not the instructor's; a container's seccomp may refuse it: then as is
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     hidden = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     for folder in (JOBS, GROUPS):
@@ -141,8 +144,9 @@ class _Ended:
 
 
 def _watch(pid: int, timeout: float, cap: int, group: memory.Group | None) -> _Ended:
-    """Wait for the runner; kill it (and with it its PID namespace) after `timeout` seconds, or, where
-    no memory group holds the cap, as soon as its processes together hold more than `cap` bytes."""
+    """Wait for the runner; kill it (and with it its PID namespace) after `timeout` seconds, or as
+    soon as its processes together need more than `cap` bytes: where a memory group holds the cap,
+    when the kernel had to kill one of them for it; elsewhere, when the keeper's sum is over it."""
     ended = _Ended()
     pidfd = os.pidfd_open(pid)
     deadline = time.monotonic() + timeout
@@ -154,14 +158,16 @@ def _watch(pid: int, timeout: float, cap: int, group: memory.Group | None) -> _E
                 break
             # Look often when near the cap: a fast allocation must not get far past it.
             pause = _MEMORY_PAUSE / 4 if ended.peak > cap // 2 else _MEMORY_PAUSE
-            ready, _, _ = select.select([pidfd], [], [], min(left, pause) if group is None else left)
+            ready, _, _ = select.select([pidfd], [], [], min(left, pause))
             if ready:
                 break
-            if group is None:
+            if group is not None:
+                ended.out_of_memory = group.oom_kills() > 0
+            else:
                 ended.peak = max(ended.peak, memory.tree_bytes(pid))
-                if ended.peak > cap:
-                    ended.out_of_memory = True
-                    break
+                ended.out_of_memory = ended.peak > cap
+            if ended.out_of_memory:
+                break
         if ended.timed_out or ended.out_of_memory:
             os.kill(pid, signal.SIGKILL)
         _, ended.status = os.waitpid(pid, 0)
@@ -214,6 +220,7 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
         "timed_out": ended.timed_out,
         "out_of_memory": ended.out_of_memory,
         "peak_bytes": ended.peak,
+        "group": group is not None,
         "seconds": time.monotonic() - started,
     }
     fd = os.open("status.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=job)
@@ -280,7 +287,9 @@ def _run(
             os._exit(status)
         os.close(go)
         if limits["isolated"]:
-            _check(_libc().unshare(_CLONE_NEWCGROUP), "unshare cgroup")  # its group is its root
+            # Its memory group is the root of its cgroups; its /proc, in a mount namespace of its
+            # own, leaves the keeper's (which sums the step's memory through it) as it was.
+            _check(_libc().unshare(_CLONE_NEWCGROUP | _CLONE_NEWNS), "unshare cgroup, mount")
             _own_proc()
         _first_to_go()
         os.setsid()  # a session of its own: no terminal, and killable as one group
