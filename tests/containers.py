@@ -216,9 +216,13 @@ def pod_flags(job: dict) -> list[str]:
             continue  # with runAsUser below; fsGroup: the test makes the volume the pod's
         if key == "runAsUser":
             flags += ["--user", f"{value}:{context.get('runAsGroup', value)}"]
-        elif key in ("seccompProfile", "appArmorProfile"):
-            assert value == {"type": "Unconfined"}, (key, value)
-            flags += ["--security-opt", f"{'seccomp' if key == 'seccompProfile' else 'apparmor'}=unconfined"]
+        elif key in ("seccompProfile", "appArmorProfile"):  # RuntimeDefault: podman's own, as CRI-O's
+            assert value["type"] in ("Unconfined", "RuntimeDefault"), (key, value)
+            if value["type"] == "Unconfined":
+                flags += [
+                    "--security-opt",
+                    f"{'seccomp' if key == 'seccompProfile' else 'apparmor'}=unconfined",
+                ]
         elif key == "allowPrivilegeEscalation":
             flags += [] if value else ["--security-opt", "no-new-privileges"]
         elif key == "capabilities":

@@ -305,12 +305,26 @@ def test_without_an_unmasked_proc_the_image_refuses_to_grade_and_says_why(
     assert not (tmp_path / "out").exists()
 
 
-# How the Gradescope container runs here: as root with podman's default capabilities (no CAP_SYS_ADMIN: the
-# sandbox's `dropped` mode), plus what the sandbox needs of a container (see grade-job.yaml): an unmasked
-# /proc, and a seccomp profile that lets it name its host (podman's default profile, like CRI-O's,
-# refuses sethostname(2) without CAP_SYS_ADMIN: "bwrap: Can't set hostname to sandbox").
-UNMASKED_PROC = ["--security-opt", "unmask=ALL"]
-GRADESCOPE_FLAGS = [*UNMASKED_PROC, "--security-opt", "seccomp=unconfined"]
+def test_with_the_runtimes_default_seccomp_profile_the_pod_grades_too(grader_image: str, one_run, tmp_path):
+    """The manifest's seccompProfile Unconfined is for containerd, whose default profile refuses new
+    namespaces without CAP_SYS_ADMIN: podman's default profile, which CRI-O shares, is enough."""
+    root, single = one_run
+    job = yaml.safe_load(MANIFEST.read_text())
+    job["spec"]["template"]["spec"]["securityContext"]["seccompProfile"] = {"type": "RuntimeDefault"}
+    assert "seccomp=unconfined" not in pod_flags(job)
+    shutil.copytree(root / "ana", tmp_path / "submissions" / "ana")
+    os.chown(tmp_path, *volume_owner(job))
+    command = ["keras-course", "grade", "/data/submissions", "--out", "/data/out", "--lang", "en"]
+    done = run_pod(grader_image, job, tmp_path, None, command, {})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    graded = json.loads((tmp_path / "out" / "grades.json").read_text())["students"]["ana"]
+    assert graded == json.loads((single / "grades.json").read_text())["students"]["ana"]
+
+
+# How the Gradescope container runs here: as root with podman's default capabilities and seccomp profile
+# (no CAP_SYS_ADMIN: the sandbox's `dropped` mode), plus the one thing the sandbox needs of a container
+# (see grade-job.yaml): an unmasked /proc.
+GRADESCOPE_FLAGS = ["--security-opt", "unmask=ALL"]
 
 
 def run_autograder(
@@ -362,8 +376,7 @@ def test_gradescope_without_an_unmasked_proc_says_the_sandbox_could_not_run(
     """The check above can fail: with the runtime's masked /proc, the sandbox cannot be built, and the
     results say so (the grade then comes from learner code run with limits only)."""
     root, _ = one_run
-    flags = GRADESCOPE_FLAGS[len(UNMASKED_PROC) :]
-    done = run_autograder(gradescope_image, root / "cho", tmp_path / "results", flags)
+    done = run_autograder(gradescope_image, root / "cho", tmp_path / "results", [])  # podman's defaults
     assert done.returncode == 0, done.stderr[-4000:]
     output = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))["output"]
     assert [note for note in unsandboxed_notes() if note in output] and "proc" in output, output
