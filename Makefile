@@ -27,7 +27,9 @@ MERMAID_DIR := docs/assets/vendor/mermaid
 
 install: $(STAMP)
 
-# Re-run only when the dependency list changes; uv makes a full install about a minute.
+# Re-run only when the dependency list changes; uv makes a full install about a minute. Everything the
+# repository's tests and site need: the core (what the grader's image and Gradescope install) and the
+# extras dev, docs and nbgrader (pyproject.toml).
 $(STAMP): pyproject.toml
 	@command -v python3 >/dev/null || { echo "python3 (3.10+) is required"; exit 1; }
 	@test -x $(VENV)/bin/uv || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q uv; }

@@ -370,6 +370,17 @@ def test_gradescope_setup_then_run_autograder_in_containers_scores_a_submission_
     assert not [note for note in unsandboxed_notes() if note in data["output"]], data["output"]
 
 
+def test_gradescopes_container_is_root_without_cap_sys_admin(gradescope_image: str):
+    """So the Gradescope test above grades through the sandbox's fallback for root without CAP_SYS_ADMIN
+    (bubblewrap as an unprivileged uid), as a default Docker or Kubernetes container would."""
+    status = podman(
+        "run", "--rm", *RLIMITS, *GRADESCOPE_FLAGS, "--network", "none", gradescope_image, "cat", "/proc/self/status"
+    ).stdout  # fmt: skip
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    assert fields["Uid"].split()[0] == "0"
+    assert not int(fields["CapEff"], 16) >> 21 & 1  # CAP_SYS_ADMIN is capability 21
+
+
 def test_gradescope_without_an_unmasked_proc_says_the_sandbox_could_not_run(
     gradescope_image: str, one_run, tmp_path
 ):
