@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import math
 
-from autograder.checks.library import assert_genuine_history, check, found, text
+from autograder.checks.library import (
+    HELD_OUT_ADVICE,
+    assert_genuine_history,
+    check,
+    found,
+    held_out,
+    refute,
+    text,
+)
 from autograder.core import spec
 from autograder.core.outcome import Outcome
 
@@ -63,9 +71,21 @@ def test_step4_epochs(step4: Outcome) -> None:
 def test_step4_batch_size(step4: Outcome) -> None:
     assert_genuine_history(step4)
     steps = step4.data.get("params", {}).get("steps")
+    expected = spec.DATA.size // spec.BATCH_SIZE
+    split = held_out(step4, spec.DATA.size)
+    if steps != expected and split is not None:  # batch_size may be 1: fewer samples were trained on
+        refute(
+            found(
+                f"에포크마다 {steps} 스텝: validation_split={split[0]:g}이(가) 샘플 {spec.DATA.size}개 중 "
+                f"{spec.DATA.size - split[1]}개를 검증용으로 떼어 {split[1]}개로만 훈련했습니다",
+                f"{steps} steps an epoch: validation_split={split[0]:g} held {spec.DATA.size - split[1]} of the "
+                f"{spec.DATA.size} samples back for validation, so fit trained on {split[1]}",
+            ),
+            HELD_OUT_ADVICE,
+        )
     batch = "?"
     if isinstance(steps, int) and steps > 0:  # steps = ceil(samples / batch_size)
         batch = f"≥ {spec.DATA.size}" if steps == 1 else f"≈ {math.ceil(spec.DATA.size / steps)}"
-    assert steps == spec.DATA.size // spec.BATCH_SIZE, found(
+    assert steps == expected, found(
         f"에포크마다 {steps} 스텝 (batch_size {batch})", f"{steps} steps an epoch (batch_size {batch})"
     )

@@ -151,6 +151,21 @@ ALTERNATIVES = {
         },
     ),
     "step1_arange_float": Answer(1, {"make_data": "x = np.arange(1, 11, dtype=float)\nreturn x, x.copy()"}),
+    # What the instructor guide promises keeps full marks: a seed of the learner's own, verbose=0,
+    # shuffle=False, tf.keras spelling, and callbacks that set the learning rate (replayed batch by batch).
+    "step4_seed_quiet_callbacks": Answer(
+        4,
+        {
+            "train_model": """
+                import tensorflow as tf
+                keras.utils.set_random_seed(7)
+                schedule = tf.keras.callbacks.LearningRateScheduler(lambda epoch, lr: 0.002 if epoch < 50 else 0.001)
+                plateau = tf.keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=5)
+                return model.fit(x, y, epochs=100, batch_size=1, verbose=0, shuffle=False, callbacks=[schedule, plateau])
+            """
+        },
+        prelude="import keras\n",
+    ),
 }
 
 MUTANTS = {
@@ -268,6 +283,12 @@ MUTANTS = {
     "step4_wrong_target": wrong(
         4, {"step4.final_loss"}, train_model="return model.fit(x, 2 * y, epochs=100, batch_size=1)"
     ),
+    # validation_split=0.2 trains on 8 of the 10 samples: 8 updates an epoch (both checks say why).
+    "step4_validation_split": wrong(
+        4,
+        {"step4.batch_size", "step4.optimizer_steps"},
+        train_model="return model.fit(x, y, epochs=100, batch_size=1, validation_split=0.2)",
+    ),
     "step4_no_return": wrong(
         4,
         {"step4.history", "step4.epochs", "step4.batch_size", "step4.loss_decreases"},
@@ -342,6 +363,23 @@ BROKEN = {
 }
 
 
+def npz_bomb(step: int) -> Answer:
+    """A step that writes its own export and leaves before the harness does: 63 MiB of booleans in a
+    64 KiB .npz (under the old 64 MiB cap), named like an array the grader reads. Read as float64 it
+    was 504 MiB, kept while the student's outcomes were: five of them took the grader to 2.7 GB."""
+    first, *others = STEP_BY_NUMBER[step].functions
+    bomb = """
+        import json, os, numpy
+        open("result.json", "w").write(json.dumps({"status": "ok", "error": None, "calls": {}, "data": {}}))
+        numpy.savez_compressed("arrays.npz", prediction=numpy.zeros(63 << 20, bool))
+        os._exit(0)
+    """
+    return Answer(step, {first: bomb, **dict.fromkeys(others, "return None")})
+
+
+NPZ_BOMBS = {step.number: npz_bomb(step.number) for step in STEPS}
+
+
 # --- notebooks: the same answers typed into the nbgrader notebook's answer cells -----------------
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
@@ -375,5 +413,28 @@ def fill_notebook(path: Path, answers: dict[int, Answer | None]) -> Path:
         step = int(cell.id[4]) if cell.id.startswith("step") and cell.id.endswith("_answer") else None
         if step is not None and answers.get(step) is not None:
             cell.source = fill_cell(cell.source, answers[step])
+    nbformat.write(nb, path)
+    return path
+
+
+# What learners type under an answer to try it, the usual notebook habit: each line uses what the
+# answers above it returned, so a step file holding it, graded alone, would fail (NameError).
+TRY_IT = {
+    1: "x, y = make_data()\nprint(x, y)",
+    2: "model = build_model()\nmodel.summary()",
+    3: "compile_model(model)",
+    4: "history = train_model(model, x, y)\nprint(history.history['loss'][-1])",
+    5: "print(evaluate_model(model, x, y))\nprint(predict(model, np.array([11, 12, 13])))",
+}
+
+
+def add_try_it(path: Path) -> Path:
+    """Append TRY_IT's lines to each answer cell of the notebook at `path`, in place."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.id.startswith("step") and cell.id.endswith("_answer"):
+            cell.source = cell.source.rstrip("\n") + "\n\n\n" + TRY_IT[int(cell.id[4])] + "\n"
     nbformat.write(nb, path)
     return path

@@ -31,12 +31,12 @@ from pathlib import Path
 import pytest
 
 from autograder.checks.registry import all_checks
-from autograder.core.files import printable
 from autograder.core.steps import STEPS
 from autograder.sandbox.launch import unavailable_reason
 
-from answers import Answer, write_submission
+from answers import NPZ_BOMBS, Answer, write_submission
 from conftest import ROOT
+from peak import watch
 
 pytestmark = [
     pytest.mark.xdist_group("attacks"),
@@ -49,6 +49,8 @@ MAX = {step.number: sum(c.points for c in all_checks() if c.step == step.number)
 SOLUTIONS = {step.number: (ROOT / "solutions" / step.filename).read_text() for step in STEPS}
 CANARY = "kc-canary-7f3a9e"  # planted in every secret; must never reach OUT
 USER = "kc-grader"  # the ordinary user the test makes
+PARENT_MEMORY = 1 << 30  # the grading process's own peak, whatever the class holds (~0.1 GB honest)
+PEAK_CEILING = 3 << 30  # past this the grading run is stopped: the machine is shared
 
 
 def oracle(breaches: str, imports: str = "") -> Answer:
@@ -440,6 +442,8 @@ def build_class(base: Path, setup: dict[str, str], harmless_only: bool) -> dict[
     for name, answer in PARENT_ATTACKS.items():
         write_submission(klass / name, fast | {answer.step: answer})
         expected[name] = full | {answer.step: 0}
+    write_submission(klass / "dos_npz_bombs", NPZ_BOMBS)  # every step leaves one
+    expected["dos_npz_bombs"] = {n: 0 for n in MAX}
     # Submissions that are not what they seem.
     (klass / "symlinked_student").symlink_to(klass / "honest")
     expected["symlinked_student"] = {n: 0 for n in MAX}
@@ -457,7 +461,7 @@ def build_class(base: Path, setup: dict[str, str], harmless_only: bool) -> dict[
     expected[formula] = dict(full)
     escape = "evil\x1b]0;pwned\x07\x1b[31mname"
     write_submission(klass / escape, fast)
-    expected[printable(escape, 200)] = dict(full)
+    expected[escape] = dict(full)  # keyed by its exact name, escaped only where it is shown
     notebook = json.loads((ROOT / "course" / "source" / "keras01" / "keras01.ipynb").read_text())
     for cell in notebook["cells"]:
         if cell.get("cell_type") == "markdown":
@@ -467,6 +471,15 @@ def build_class(base: Path, setup: dict[str, str], harmless_only: bool) -> dict[
     (klass / "odd_notebook").mkdir()
     (klass / "odd_notebook" / "keras01.ipynb").write_text(json.dumps(notebook))
     expected["odd_notebook"] = dict(MAX)
+    # 16 MB of `x=1` lines (under the notebook cap) in step 1's answer cell: parsing them once took the
+    # grader to 8 GB. Now only that step is refused (its file is over the step-file cap).
+    bomb = json.loads((ROOT / "course" / "source" / "keras01" / "keras01.ipynb").read_text())
+    for cell in bomb["cells"]:
+        if cell.get("id") == "step1_answer":
+            cell["source"] = "".join(cell["source"]) + "\n" + "x=1\n" * 3_300_000
+    (klass / "dos_notebook_16mb").mkdir()
+    (klass / "dos_notebook_16mb" / "keras01.ipynb").write_text(json.dumps(bomb))
+    expected["dos_notebook_16mb"] = dict(MAX) | {1: 0}
     return expected
 
 
@@ -560,10 +573,13 @@ def grade_hostile_class(identity: str, sandbox: bool = True) -> dict:
     (Path(setup["secrets"]) / "root-only.txt").chmod(0o600)
     expected = build_class(base, setup, harmless_only=not sandbox)
     env = {"HOME": setup["home"], "KC_SECRET": CANARY, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = ["-m", "autograder.cli", "grade", setup["class"], "--out", setup["out"]]
+    record = base / "peak" / "grader.txt"  # the grading process's own peak memory (tests/peak.py)
+    record.parent.mkdir()
+    command = [str(ROOT / "tests" / "peak.py"), str(record), "-m", "autograder.cli", "grade", setup["class"]]
+    command += ["--out", setup["out"]]
     command += ["--lang", "en", "--workers", "2", "--timeout", "60"] + ([] if sandbox else ["--no-sandbox"])
     if user:
-        for folder in (setup["home"], setup["class"]):
+        for folder in (setup["home"], setup["class"], str(record.parent)):
             subprocess.run(["chown", "-R", "--no-dereference", f"{user}:{user}", folder], check=True)
         (base / "out").mkdir()
         shutil.chown(base / "out", user, user)
@@ -581,7 +597,13 @@ def grade_hostile_class(identity: str, sandbox: bool = True) -> dict:
     else:
         argv = [sys.executable, *command]
     started = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, env={**os.environ, **env}, timeout=1200, cwd=ROOT)
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            argv, stdout=stdout, stderr=stderr, env={**os.environ, **env}, cwd=ROOT, start_new_session=True
+        )
+        returncode, peak = watch(process, record, ceiling=PEAK_CEILING, timeout=1200)
+        stdout.seek(0), stderr.seek(0)
+        done = subprocess.CompletedProcess(argv, returncode, stdout.read(), stderr.read())
     listener.close()
     return {
         "identity": identity,
@@ -590,6 +612,7 @@ def grade_hostile_class(identity: str, sandbox: bool = True) -> dict:
         "expected": expected,
         "done": done,
         "seconds": time.monotonic() - started,
+        "peak": peak,
         "connections": listener.connections,
         "grades": json.loads((base / "out" / "grades.json").read_text())
         if (base / "out" / "grades.json").exists()
@@ -618,6 +641,15 @@ def test_the_class_completes_and_lists_every_student(hostile):
     assert done.returncode in (0, 1)  # 1: some submissions could not run (the attackers)
     rows = (hostile["base"] / "out" / "grades.csv").read_text().splitlines()
     assert len(rows) == 1 + len(grades["students"])
+
+
+def test_the_graders_own_memory_stays_bounded_whatever_the_class_holds(hostile):
+    """The 16 MB notebook and the .npz bomb each once took the grading process to gigabytes (8 GB in
+    ast.parse, 2.7 GB converting one array): under a 4 GiB pod nobody was graded. The children may use
+    their limits; the grader itself stays under 1 GB."""
+    assert hostile["done"].returncode in (0, 1), hostile["done"].stderr.decode(errors="replace")[-3000:]
+    print(f"the grading process's peak as {hostile['identity']}: {hostile['peak'] / 2**20:.0f} MiB")
+    assert 0 < hostile["peak"] < PARENT_MEMORY, f"{hostile['peak'] / 2**20:.0f} MiB"
 
 
 def test_each_attacked_step_scores_only_what_honest_work_earns(hostile):

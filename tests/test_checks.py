@@ -72,6 +72,37 @@ def test_mutant_fails_exactly_the_checks_it_breaks(grade_step, name):
             assert verdict.message("ko").count("\n") == 2 and verdict.message("en").startswith("Expected: ")
 
 
+def test_step4_failures_name_their_real_cause(grade_step):
+    """validation_split is named with what it held back (not blamed on batch_size); a callback that
+    changes the weights cannot be replayed, and the advice says so (not "return the History")."""
+    split = grade_step(MUTANTS["step4_validation_split"])
+    for verdict in (v for v in split.verdicts if not v.passed):
+        assert "validation_split=0.2" in verdict.found["en"] and "validation_split=0.2" in verdict.found["ko"]
+        assert "leave out validation_split" in verdict.message(
+            "en"
+        ) and "validation_split을 빼세요" in verdict.message("ko")
+    weights = grade_step(
+        Answer(
+            4,
+            {
+                "train_model": """
+                    class Nudge(keras.callbacks.Callback):
+                        def on_epoch_end(self, epoch, logs=None):
+                            self.model.layers[-1].bias.assign_add([0.001])
+                    return model.fit(x, y, epochs=100, batch_size=1, callbacks=[Nudge()])
+                """
+            },
+            prelude="import keras\n",
+        )
+    )
+    (history,) = [v for v in weights.verdicts if v.check.id == "step4.history"]
+    assert not history.passed and "got other weights" in history.found["en"]
+    assert (
+        "changes the weights" in history.message("en")
+        and "return" not in history.message("en").split("Try: ")[1]
+    )
+
+
 def test_mutants_cover_every_step_and_the_known_traps():
     assert len(MUTANTS) >= 15
     assert {m.step for m in MUTANTS.values()} == {1, 2, 3, 4, 5}

@@ -13,14 +13,18 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from autograder.checks.registry import all_checks
+from autograder.core.files import csv_cell, shown
 from autograder.core.steps import STEPS
-from autograder.grading.grade import grade_class
+from autograder.core.submissions import Submission
+from autograder.grading import grade
+from autograder.grading.grade import Gradebook, grade_class
 
-from answers import MUTANTS, Answer, write_submission
+from answers import MUTANTS, Answer, add_try_it, fill, write_submission
 from conftest import ROOT
 
 # One worker grades the class once: split across xdist workers, each would grade (and bomb) it again.
@@ -92,6 +96,27 @@ def attackers(out: Path) -> dict[str, dict[int, Answer]]:
     }
 
 
+# Folders whose names were once one student: keyed by a 200-character printable form, the first two
+# shared it (220 equal characters), and so did the last two (a control character, and its escape typed).
+TWINS = {"s" * 220 + "1": True, "s" * 220 + "2": False, "kim\x01": True, "kim\\u0001": False}
+SWAPPED = "swapped_mid_grading"  # hands in a wrong step 1, swapped for the right one while it is graded
+FIRST = "# as handed in\n" + fill(1, MUTANTS["step1_from_zero"].bodies)
+
+
+def _swapping(root: Path):
+    """run_step, but the learner's step 1 of SWAPPED is replaced by the right answer the moment the
+    grader runs the file as first handed in: a file changed while its submission is graded."""
+    real = grade.run_step
+
+    def run_step(step, folder, *args):
+        file = Path(folder) / step.filename
+        if step.number == 1 and file.exists() and file.read_text().startswith("# as handed in"):
+            (root / SWAPPED / step.filename).write_text(SOLUTIONS[1])
+        return real(step, folder, *args)
+
+    return run_step
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
@@ -108,16 +133,30 @@ def graded(tmp_path_factory):
     (root / "broken_notebook").mkdir()
     (root / "broken_notebook" / "keras01.ipynb").write_text('{"cells": [')
     (root / "empty").mkdir()
-    run = grade_class(root, out, workers=2, timeout=45, lang="en")
+    (root / "notebook_try_it").mkdir()
+    shutil.copy(ROOT / "course" / "source" / "keras01" / "keras01.ipynb", root / "notebook_try_it")
+    add_try_it(root / "notebook_try_it" / "keras01.ipynb")
+    for name, right in TWINS.items():
+        write_submission(root / name, {1: SOLUTIONS[1] if right else MUTANTS["step1_from_zero"]})
+    write_submission(root / SWAPPED, {1: FIRST})
+    for name in [*TWINS, SWAPPED]:
+        for step in STEPS[1:]:
+            (root / name / step.filename).unlink()  # step 1 only: cheap to grade
+    with mock.patch("autograder.grading.grade.run_step", _swapping(root)):
+        run = grade_class(root, out, workers=2, timeout=45, lang="en")
     return root, out, run
 
 
 def expected_points() -> dict[str, dict[int, int]]:
     mistakes = {MUTANTS[n].step: len(MUTANTS[n].fails) for n in ONE_MISTAKE_PER_STEP}
     zero = {s: 0 for s in MAX}
-    return {
+    step1 = {s: 0 for s in MAX}
+    twins = {name: step1 | {1: MAX[1] if right else MAX[1] - mistakes[1]} for name, right in TWINS.items()}
+    return twins | {
+        SWAPPED: step1 | {1: MAX[1] - mistakes[1]},  # what was hashed: the file as first handed in
         "honest": dict(MAX),
         "notebook": dict(MAX),
+        "notebook_try_it": dict(MAX),  # try-it lines under each answer cost nothing (nbgrader: 25/25 too)
         "one_mistake_each": {s: MAX[s] - mistakes[s] for s in MAX},
         "attacker_a": zero,
         "attacker_b": zero,
@@ -156,7 +195,7 @@ def test_each_attack_fails_with_a_readable_reason(graded):
 def test_grades_file_was_not_overwritten_by_the_attacker(graded):
     _, out, _ = graded
     rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
-    assert set(rows) == set(expected_points())
+    assert set(rows) == {csv_cell(shown(student)) for student in expected_points()}
     assert rows["attacker_b"]["total"] == "0"
     assert rows["honest"]["total"] == str(sum(MAX.values()))
 
@@ -165,6 +204,7 @@ def test_status_says_which_submissions_could_not_run(graded):
     _, out, run = graded
     statuses = {r.student: r.status for r in run.results}
     assert statuses["honest"] == statuses["notebook"] == statuses["one_mistake_each"] == "graded"
+    assert statuses["notebook_try_it"] == "graded"
     for student in ("attacker_a", "attacker_b", "broken_notebook", "empty"):
         assert statuses[student] == "failed", student
     grades = json.loads((out / "grades.json").read_text())["students"]
@@ -182,18 +222,43 @@ def test_feedback_per_student_with_loss_curve_and_no_hidden_check_code(graded):
     ]
     for student in expected_points():
         text = (out / "feedback" / student / "feedback.md").read_text()
-        assert text.startswith(f"# keras01 results: {student}")
+        assert text.startswith(f"# keras01 results: {shown(student)}\n")
         assert not [line for line in hidden_code if line in text]
     assert (out / "feedback" / "honest" / "loss.png").stat().st_size > 1000
+
+
+def test_folders_that_differ_anywhere_stay_different_students(graded):
+    """Two names sharing their first 220 characters, a control character and its escape typed out:
+    a row each in grades.json and grades.csv, a feedback folder each, told apart where shown."""
+    _, out, _ = graded
+    students = json.loads((out / "grades.json").read_text())["students"]
+    assert set(TWINS) <= set(students)
+    assert len({shown(name) for name in TWINS}) == len(TWINS)
+    for name in TWINS:
+        assert (out / "feedback" / name / "feedback.md").exists()
+
+
+def test_a_file_swapped_while_it_is_graded_keeps_the_grade_of_the_bytes_hashed(graded, tmp_path):
+    """The grade and the hash a rerun compares are both the snapshot's: the file as first handed in."""
+    _, out, _ = graded
+    row = json.loads((out / "grades.json").read_text())["students"][SWAPPED]
+    assert row["steps"]["1"] == expected_points()[SWAPPED][1] < MAX[1]
+    first = write_submission(tmp_path / "first", {1: FIRST})
+    for step in STEPS[1:]:
+        (first / step.filename).unlink()
+    snapshot = Submission(SWAPPED, first).snapshot(tmp_path / "scratch")
+    assert row["hash"] == Gradebook(tmp_path / "book", "en").fingerprint(snapshot)
 
 
 def test_rerun_skips_unchanged_and_regrades_changed(graded):
     root, out, _ = graded
     write_submission(root / "empty", {1: (ROOT / "solutions" / "step1_data.py").read_text()})
     run = grade_class(root, out, workers=2, timeout=45, lang="en")
-    assert sorted(run.skipped) == sorted(set(expected_points()) - {"empty"})
+    # SWAPPED changed after its snapshot: graded again, now as it is on disk.
+    assert sorted(run.skipped) == sorted(set(expected_points()) - {"empty", SWAPPED})
     grades = json.loads((out / "grades.json").read_text())["students"]
     assert grades["empty"]["steps"]["1"] == MAX[1] and grades["empty"]["status"] == "graded"
+    assert grades[SWAPPED]["steps"]["1"] == MAX[1]
     assert grades["honest"]["total"] == sum(MAX.values())  # kept from the first run
 
 

@@ -264,7 +264,10 @@ def add_line(path: Path, line: str) -> None:
 
 def test_a_cycle_is_caught_even_through_a_lazy_import(copy: Path) -> None:
     add_line(copy / "core" / "steps.py", "def _later():\n    from autograder.core import submissions")
-    assert cycles(import_graph(copy)) == [["autograder.core.steps", "autograder.core.submissions"]]
+    # steps -> submissions -> notebooks -> steps: one cycle, whatever else it runs through
+    assert cycles(import_graph(copy)) == [
+        ["autograder.core.notebooks", "autograder.core.steps", "autograder.core.submissions"]
+    ]
 
 
 def test_a_package_cycle_is_caught(copy: Path) -> None:
@@ -287,8 +290,10 @@ def test_an_import_of_the_command_is_caught(copy: Path) -> None:
 
 
 def test_a_long_module_without_a_reason_is_caught(copy: Path) -> None:
-    add_line(copy / "core" / "files.py", "\n" * LONG)
-    assert long_modules(copy) == [f"autograder.core.files ({LONG + 68} lines)"]
+    path = copy / "core" / "files.py"
+    add_line(path, "\n" * LONG)
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines > LONG and long_modules(copy) == [f"autograder.core.files ({lines} lines)"]
 
 
 def test_a_learner_facing_import_of_an_instructors_module_is_caught(copy: Path) -> None:

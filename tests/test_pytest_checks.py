@@ -22,8 +22,9 @@ from autograder.checks.registry import all_checks
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS
 
-from answers import MUTANTS, TUTORIAL, Answer, write_submission
+from answers import MUTANTS, NPZ_BOMBS, TUTORIAL, Answer, write_submission
 from conftest import ROOT
+from peak import watch
 
 CHECKS = all_checks(include_hidden=True)
 PUBLIC = [c for c in CHECKS if not c.hidden]
@@ -181,6 +182,32 @@ def test_pytest_on_the_exercises_shows_each_failure_as_expected_found_try(tmp_pa
     english = run_pytest(ROOT, "exercises/", "--steps", "solutions", "--hidden", "--lang", "en")
     assert english.returncode == 0, english.stdout + english.stderr
     assert "25 passed" in english.stdout and "total: 25/25 points" in english.stdout
+
+
+def test_pytest_reads_a_childs_export_with_bounded_memory(tmp_path):
+    """`pytest --hidden --steps DIR` reads what each child exported as `grade` does: five steps that
+    each write their own 64 KiB .npz of 63 MiB of booleans once took the pytest process to 2.7 GB."""
+    write_submission(tmp_path / "bomb", NPZ_BOMBS)
+    record = tmp_path / "peak.txt"
+    command = [sys.executable, str(ROOT / "tests" / "peak.py"), str(record), "-m", "pytest"]
+    command += [
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "exercises/",
+        "--hidden",
+        "--steps",
+        str(tmp_path / "bomb"),
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KERAS_COURSE_LANG"))}
+    with open(tmp_path / "out.txt", "w+b") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
+        returncode, peak = watch(process, record, ceiling=3 << 30, timeout=900)
+        out.seek(0)
+        output = out.read().decode(errors="replace")
+    assert returncode == 1 and "합계: 0/25점" in output, output[-3000:]
+    assert 0 < peak < 1 << 30, f"{peak >> 20} MiB"
 
 
 def test_pytest_gives_the_verdicts_of_every_mutant_the_solutions_and_the_stubs(tmp_path):

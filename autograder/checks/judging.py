@@ -131,6 +131,15 @@ def _found_in(error: BaseException) -> Text:
     return found(f"{type(error).__name__}: {message if message is not None else ''}".rstrip(": "))
 
 
+def _hint_in(error: BaseException) -> Text | None:
+    """The advice a failed assertion gave with what it found (library.refute), when the check's own
+    hint is not about this cause."""
+    hint = error.args[1] if isinstance(error, AssertionError) and len(error.args) > 1 else None
+    if isinstance(hint, dict) and set(hint) == {"ko", "en"}:
+        return {lang: str(hint[lang]) for lang in ("ko", "en")}
+    return None
+
+
 # What to try when the function did not return: the check's own hint is about another problem.
 CALL_HINTS = {
     "not_done": text(
@@ -194,7 +203,7 @@ def _run(chk: Check, outcome: Outcome) -> Verdict:
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001 - pytest.skip(), sys.exit() too: only a return passes
-        return Verdict(chk, False, _found_in(error))
+        return Verdict(chk, False, _found_in(error), _hint_in(error))
     return Verdict(chk, True, found("ok"))
 
 

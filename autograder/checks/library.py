@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
@@ -158,19 +158,101 @@ def normalized(name: str) -> str:
     return name.lower().replace("_", "")
 
 
+def refute(finding: Text, hint: Text) -> NoReturn:
+    """Fail with what was found and, instead of the check's own hint, advice about this very cause."""
+    raise AssertionError(finding, hint)
+
+
+# Why the grader could not verify a training (autograder.sandbox.replay's kinds): advice that names
+# the cause, not the check's own hint (a callback that cannot be replayed is not a missing `return`).
+REPLAY_ADVICE = {
+    "no_fit": text(
+        "받은 model에 model.fit(...)을 부르세요 (새 모델을 만들지 마세요)",
+        "call model.fit(...) on the model you receive (not on a new model)",
+    ),
+    "calls": text("fit은 한 번만 부르고, 다시 compile하지 마세요", "call fit once, and do not compile again"),
+    "compile": text(
+        "다시 compile하지 마세요: 모델은 컴파일되어 옵니다",
+        "do not compile again: the model arrives compiled",
+    ),
+    "arguments": text(
+        "fit에 x, y, epochs, batch_size(와 verbose, callbacks 같은 것)만 주세요: 채점기는 그 밖의 인자로 "
+        "한 훈련은 다시 해 볼 수 없습니다",
+        "give fit x, y, epochs and batch_size (verbose, callbacks and the like are fine): the grader cannot "
+        "replay a training with other arguments",
+    ),
+    "settings": text(
+        "fit의 설정에는 숫자나 True/False 같은 평범한 값을 주세요",
+        "give fit's settings plain values (numbers, True/False)",
+    ),
+    "data": text(
+        "받은 x, y(numpy 배열)를 그대로 fit에 주세요 (Dataset이나 제너레이터가 아니라)",
+        "pass the x and y you receive (numpy arrays) to fit, not a Dataset or a generator",
+    ),
+    "differs": text(
+        "model.fit(x, y, epochs=100, batch_size=1)로만 훈련하세요: 채점기는 fit 호출과 배치마다의 학습률을 "
+        "그대로 다시 해 보는데, 가중치나 모델, 옵티마이저를 (학습률 말고) 바꾸는 콜백이나 코드가 있으면 "
+        "같은 결과가 나오지 않아 훈련을 확인할 수 없습니다",
+        "train with model.fit(x, y, epochs=100, batch_size=1) alone: the grader replays your fit calls and "
+        "the learning rate of every batch, and a callback or code that changes the weights, the model or "
+        "the optimizer (other than its learning rate) makes that replay differ, so the training cannot "
+        "be verified",
+    ),
+    "grader": text(
+        "채점기 쪽 문제입니다 (그 컴퓨터가 바빴거나 멈췄습니다): 다시 채점하면 됩니다",
+        "a problem on the grader's side (its machine was busy or stopped): grading again retries it",
+    ),
+}
+
+
 def assert_verified_training(o: Outcome) -> None:
     """Fail unless the training the child reports is the grader's own replay of it: every fit of the
-    given model is replayed in a clean process, and the learner's weights must match (autograder.sandbox.replay)."""
+    given model is replayed in a clean process, and the learner's weights must match (autograder.sandbox.replay).
+    The failure says why the replay could not agree, and what to do about that."""
     training = o.data.get("training")
     if isinstance(training, dict) and training.get("verified") is True:
         return
-    why = training.get("reason") if isinstance(training, dict) else None
-    raise AssertionError(
-        found(
-            f"채점기가 같은 훈련을 다시 해 보니 결과가 다릅니다 ({why})",
-            f"the grader replayed the training and got other results ({why})",
+    training = training if isinstance(training, dict) else {}
+    reason, why = training.get("reason"), training.get("why")
+    if why == "differs":
+        finding = found(
+            "채점기가 같은 fit 호출로 다시 훈련해 보니 가중치가 다릅니다",
+            "the grader trained again with the same fit calls and got other weights",
         )
-    )
+    elif why == "grader":
+        finding = found(
+            f"채점기가 훈련을 다시 해 보지 못했습니다 ({reason})", f"the grader's replay failed ({reason})"
+        )
+    else:
+        finding = found(
+            f"채점기가 이 훈련을 다시 해 볼 수 없습니다 ({reason})",
+            f"the grader cannot replay this training ({reason})",
+        )
+    refute(finding, REPLAY_ADVICE.get(why, REPLAY_ADVICE["differs"]))
+
+
+def held_out(o: Outcome, samples: int) -> tuple[float, int] | None:
+    """(validation_split, samples trained on) when a fit held samples back for validation: Keras trains
+    on the first floor(n x (1 - split)) of n samples, so steps and updates shrink with it."""
+    for call in o.data.get("fit_calls", []) if isinstance(o.data.get("fit_calls"), list) else []:
+        settings = call.get("settings") if isinstance(call, dict) else None
+        split = settings.get("validation_split") if isinstance(settings, dict) else None
+        if is_real_number(split) and 0 < split < 1:
+            return split, math.floor(samples * (1.0 - split))
+    return None
+
+
+HELD_OUT_ADVICE = text(
+    "원문처럼 10개 모두로 훈련하세요: validation_split을 빼세요 (검증용으로 떼어 둔 샘플로는 훈련하지 않습니다)",
+    "train on all ten samples as the tutorial does: leave out validation_split (the samples it holds "
+    "back for validation are never trained on)",
+)
+
+
+def learning_rate_changed(o: Outcome) -> bool:
+    """Whether a fit trained with more than one learning rate (a callback such as LearningRateScheduler)."""
+    calls = o.data.get("fit_calls") if isinstance(o.data.get("fit_calls"), list) else []
+    return any(isinstance(c, dict) and len(c.get("learning_rates") or []) > 1 for c in calls)
 
 
 def assert_genuine_history(o: Outcome) -> None:

@@ -1,35 +1,45 @@
-"""Find a class's submissions and turn each into a folder of the five step files.
+"""Find a class's submissions, take a snapshot of each, and turn it into a folder of the five step files.
 
 A student folder holds either the `.py` route's step files (or a repository with them in `exercises/`)
-or a notebook (`keras01.ipynb`, or the only `.ipynb` there). nbgrader's layout, `submitted/<student>/keras01/`, is accepted too. From a
-notebook only two things are taken: the cells that answer a step (found by nbgrader's `grade_id`
-or by the functions they define) and the notebook's import statements; everything else is ignored.
+or a notebook (`keras01.ipynb`, or the only `.ipynb` there). nbgrader's layout, `submitted/<student>/keras01/`, is accepted too.
+A student is keyed by the exact name of their folder (autograder.core.files.shown escapes it for display).
+
+`grade` grades a snapshot: the files are copied once into the grader's scratch folder and hashed as they
+are copied, so the fingerprint a rerun compares is the hash of the very bytes graded, whatever the
+learner's folder holds later. A notebook becomes step files in a limited child process
+(autograder.core.notebooks): its answer cells' definitions and imports, not the lines that try them.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import json
 import os
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.core.files import printable, read_regular
-from autograder.core.steps import STEPS, Step
+from autograder.core.files import NotRegularFile, copy_regular, printable
+from autograder.core.notebooks import NOTEBOOK_CAP, NotebookProblem, convert
+from autograder.core.steps import STEPS
 
 ASSIGNMENT = "keras01"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-NOTEBOOK_CAP = 16 << 20  # bytes
 STEP_FILE_CAP = 1 << 20
 
 
 class InvalidSubmission(ValueError):
-    """A submission that cannot be turned into step files; `reason(lang)` is shown to the instructor."""
+    """A submission that cannot be turned into step files; `reason(lang)` is shown to the instructor.
+    `final` is False when the cause may be the machine's (a time-out): a rerun tries it again."""
 
     REASONS = {
         "unreadable_notebook": {"ko": "읽을 수 없는 노트북", "en": "not a readable notebook"},
+        "notebook_too_large": {
+            "ko": "노트북이 채점기가 읽는 한도를 넘음",
+            "en": "the notebook is over the limits the grader reads within",
+        },
+        "notebook_timeout": {
+            "ko": "노트북을 제시간에 읽지 못함 (다시 채점하면 다시 시도)",
+            "en": "the notebook could not be read in time (a rerun tries again)",
+        },
         "nothing_to_grade": {
             "ko": "단계 파일(step1_data.py … step5_evaluate.py)도 노트북도 없음",
             "en": "no step files (step1_data.py … step5_evaluate.py) and no notebook found",
@@ -42,7 +52,12 @@ class InvalidSubmission(ValueError):
 
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(kind, detail)
-        self.kind, self.detail = kind, detail
+        self.kind = kind if kind in self.REASONS else "unreadable_notebook"
+        self.detail = detail
+
+    @property
+    def final(self) -> bool:
+        return self.kind != "notebook_timeout"
 
     def reason(self, lang: str = "en") -> str:
         text = self.REASONS[self.kind][lang]
@@ -54,7 +69,7 @@ class InvalidSubmission(ValueError):
 
 @dataclass(frozen=True)
 class Submission:
-    student: str
+    student: str  # the exact name of the student's folder
     path: Path  # the folder of step files, or the notebook file
 
     @property
@@ -67,19 +82,79 @@ class Submission:
             return [self.path]
         return [self.path / s.filename for s in STEPS if os.path.lexists(self.path / s.filename)]
 
-    def content_hash(self) -> str:
-        digest = hashlib.sha256()
-        for file in self.files():
-            try:
-                content = read_regular(file, NOTEBOOK_CAP if self.is_notebook else STEP_FILE_CAP)
-            except OSError as exc:
-                content = f"unreadable: {exc}".encode()
-            digest.update(file.name.encode() + b"\0" + content + b"\0")
-        return digest.hexdigest()
-
     @property
     def is_symlink(self) -> bool:
         return self.path.is_symlink()
+
+    def snapshot(self, scratch: Path) -> Snapshot:
+        """Copy the submission's files into `scratch` (an empty folder of the grader's), hashing the
+        bytes as they are copied; nothing is read from the learner's folder after this."""
+        scratch.mkdir(parents=True, exist_ok=True)
+        if self.is_symlink:
+            return Snapshot(scratch, _digest("symlink"), invalid=InvalidSubmission("symlink"))
+        if self.is_notebook:
+            copy = scratch / NOTEBOOK_COPY
+            try:
+                digest = copy_regular(self.path, copy, NOTEBOOK_CAP)
+            except NotRegularFile as exc:
+                kind = "symlink" if "symbolic link" in str(exc) else "unreadable_notebook"
+                problem = InvalidSubmission(kind, "" if kind == "symlink" else printable(str(exc), 200))
+                return Snapshot(scratch, _digest(f"notebook {exc}"), invalid=problem)
+            except OSError as exc:
+                problem = InvalidSubmission("unreadable_notebook", printable(str(exc), 200))
+                return Snapshot(scratch, _digest(f"notebook {exc}"), invalid=problem)
+            return Snapshot(scratch, _digest(f"notebook {digest}"), notebook=copy)
+        lines, refused = [], {}
+        for file in self.files():
+            try:
+                lines.append(f"{file.name} {copy_regular(file, scratch / file.name, STEP_FILE_CAP)}")
+            except FileNotFoundError:
+                continue  # gone since it was listed: missing, as if never there
+            except OSError as exc:
+                refused[file.name] = printable(
+                    str(exc) if isinstance(exc, NotRegularFile) else _why(exc), 200
+                )
+                lines.append(f"{file.name} refused {refused[file.name]}")
+        if not lines:
+            return Snapshot(scratch, _digest("nothing"), invalid=InvalidSubmission("nothing_to_grade"))
+        return Snapshot(scratch, _digest("\n".join(lines)), refused=refused)
+
+
+NOTEBOOK_COPY = "submitted.ipynb"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _why(exc: OSError) -> str:
+    return f"{type(exc).__name__}: {exc.strerror}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A submission as the grader copied it: `folder` holds the step files (or the notebook's copy),
+    `digest` is the hash of exactly those bytes; `refused` names the step files that were not copied
+    and why (a symlink, a FIFO, too large), `invalid` a submission with nothing to grade."""
+
+    folder: Path
+    digest: str
+    refused: dict[str, str] = field(default_factory=dict)
+    notebook: Path | None = None
+    invalid: InvalidSubmission | None = None
+
+    def content_hash(self) -> str:
+        return self.digest
+
+    def step_folder(self) -> Path:
+        """The folder of the step files to grade (a notebook's are made now); InvalidSubmission when
+        there are none."""
+        if self.invalid is not None:
+            raise self.invalid
+        if self.notebook is not None:
+            notebook_to_steps(self.notebook, self.folder)
+            self.notebook.unlink(missing_ok=True)
+        return self.folder
 
 
 def student_path(folder: Path) -> Path:
@@ -103,74 +178,14 @@ def student_path(folder: Path) -> Path:
 
 
 def discover(root: Path) -> list[Submission]:
-    """One Submission per student folder, sorted by student id (shown printable: a folder name with
-    control characters cannot reach a terminal, a CSV file or a Markdown page as such)."""
+    """One Submission per student folder, sorted by student id: the folder's exact name, so no two
+    folders are ever one student (a name is escaped only where it is shown)."""
     if (root / "submitted").is_dir():  # pointed at an nbgrader course directory
         root = root / "submitted"
     return [
-        Submission(printable(folder.name, 200), student_path(folder))
+        Submission(folder.name, student_path(folder))
         for folder in sorted(root.iterdir())
         if folder.is_dir() and not folder.name.startswith(".")
-    ]
-
-
-# --- notebooks ---------------------------------------------------------------------------------
-
-MAGIC = re.compile(r"^(\s*)([%!].*)$", re.M)
-
-
-def _mapping(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _code_cells(notebook_path: Path) -> list[dict]:
-    try:
-        notebook = json.loads(read_regular(notebook_path, NOTEBOOK_CAP).decode("utf-8"))
-        cells = notebook["cells"]
-        assert isinstance(cells, list)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError, RecursionError, MemoryError) as exc:
-        raise InvalidSubmission(
-            "unreadable_notebook", printable(f"{type(exc).__name__}: {exc}", 200)
-        ) from None
-    code = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
-        meta = _mapping(_mapping(cell.get("metadata")).get("nbgrader"))
-        if meta.get("grade") and not meta.get("solution"):
-            continue  # a test cell: the grader runs its own checks
-        code.append({"source": MAGIC.sub(r"\1# \2", source), "grade_id": str(meta.get("grade_id", ""))})
-    return code
-
-
-def _course_tool(node: ast.Import | ast.ImportFrom) -> bool:
-    """An import of this package itself (the learner notebook's `from autograder.learner import
-    check`): a tool of the notebook, not of an answer, and not importable where a step runs."""
-    names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-    return any(name == "autograder" or name.startswith("autograder.") for name in names)
-
-
-def _imports(cells: list[dict]) -> list[str]:
-    """The notebook's top-level import statements, in order (answers rely on the setup cell's)."""
-    lines: list[str] = []
-    for cell in cells:
-        try:
-            tree = ast.parse(cell["source"])
-            imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-            lines += [ast.unparse(n) for n in imports if not _course_tool(n)]
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue  # the step that holds this cell reports the error when it runs
-    return lines
-
-
-def _answers(cells: list[dict], step: Step) -> list[str]:
-    defines = re.compile(rf"^def\s+({'|'.join(step.functions)})\s*\(", re.M)
-    return [
-        cell["source"]
-        for cell in cells
-        if cell["grade_id"].startswith(f"step{step.number}_") or defines.search(cell["source"])
     ]
 
 
@@ -187,15 +202,12 @@ def step_folder(submission: Submission, scratch: Path) -> Path:
 
 
 def notebook_to_steps(notebook_path: Path, folder: Path) -> None:
-    """Write the five step files of a notebook submission into `folder` (missing answers are left out)."""
+    """Write the five step files of a notebook submission into `folder` (missing answers are left out),
+    from a limited child process (autograder.core.notebooks)."""
     if notebook_path.is_symlink():
         raise InvalidSubmission("symlink")
-    cells = _code_cells(notebook_path)
-    header = "# Generated by keras-course grade from the notebook's answer cells.\n"
-    imports = "\n".join(_imports(cells))
     folder.mkdir(parents=True, exist_ok=True)
-    for step in STEPS:
-        answers = _answers(cells, step)
-        if answers:
-            body = "\n\n\n".join(answers)
-            (folder / step.filename).write_text(f"{header}{imports}\n\n\n{body}\n", encoding="utf-8")
+    try:
+        convert(notebook_path, folder)
+    except NotebookProblem as exc:
+        raise InvalidSubmission(exc.kind, exc.detail) from None

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from autograder.core.files import printable
+from autograder.core.files import printable, shown
 from autograder.core.steps import STEPS
 from autograder.core.submissions import discover
 from autograder.grading.grade import GradeRun, StudentResult, grade_class, grader_version
@@ -70,7 +70,7 @@ def summary_table(run: GradeRun, lang: str) -> Table:
         status = Text(
             printable(text[result.status] + reason, 200), style="red" if result.status == "failed" else ""
         )
-        table.add_row(Text(printable(result.student, 200)), *steps, str(result.total), status)
+        table.add_row(Text(shown(result.student)), *steps, str(result.total), status)
     return table
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from autograder.checks.report import StepReport
 from autograder.core import spec
-from autograder.core.files import atomic_write
+from autograder.core.files import atomic_write, shown
 
 TEXT = {
     "ko": {
@@ -41,7 +41,7 @@ TEXT = {
 def markdown(result: Any, reports: list[StepReport], lang: str, maximum: int, plot: str | None) -> str:
     text = TEXT[lang]
     lines = [
-        f"# {text['title'].format(student=result.student)}",
+        f"# {text['title'].format(student=shown(result.student))}",
         "",
         text["total"].format(total=result.total, max=maximum),
         "",

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Collection
@@ -23,10 +24,10 @@ from typing import Any
 
 from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, assess
-from autograder.core.files import atomic_write, csv_cell, printable
+from autograder.core.files import atomic_write, csv_cell, json_text, printable, shown
 from autograder.core.outcome import Outcome
-from autograder.core.steps import STEPS
-from autograder.core.submissions import InvalidSubmission, Submission, discover, step_folder
+from autograder.core.steps import STEPS, Step
+from autograder.core.submissions import InvalidSubmission, Snapshot, Submission, discover
 from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child.contract import Limits
 from autograder.sandbox.launch import Spawner, Zygote, unavailable_reason
@@ -133,10 +134,11 @@ class Gradebook:
         }
         self.data["grader"] = grader_version()
 
-    def fingerprint(self, submission: Submission) -> str:
-        """The submission's content, the grader's version and the language of the feedback: when all are
-        unchanged, so is what this run would write (a run in another language rewrites it all)."""
-        key = f"{submission.content_hash()}:{self.data['grader']}:{self.lang}"
+    def fingerprint(self, snapshot: Snapshot) -> str:
+        """The snapshot's content (the bytes graded), the grader's version and the language of the
+        feedback: when all are unchanged, so is what this run would write (a run in another language
+        rewrites it all)."""
+        key = f"{snapshot.content_hash()}:{self.data['grader']}:{self.lang}"
         return hashlib.sha256(key.encode()).hexdigest()
 
     def stored(self, student: str) -> StudentResult:
@@ -155,7 +157,7 @@ class Gradebook:
     def save(self) -> None:
         """Write grades.json and grades.csv (students sorted: the same class gives the same bytes)."""
         self.data["students"] = dict(sorted(self.data["students"].items()))
-        atomic_write(self.path, json.dumps(self.data, indent=1, ensure_ascii=False) + "\n")
+        atomic_write(self.path, json_text(self.data))
         atomic_write(self.out / "grades.csv", self.csv())
 
     def csv(self) -> str:
@@ -164,7 +166,7 @@ class Gradebook:
         writer.writerow(["student", *(f"step{s.number}" for s in STEPS), "total", "status"])
         for student, row in self.data["students"].items():
             steps = [row["steps"].get(str(s.number), 0) for s in STEPS]
-            writer.writerow([csv_cell(student), *steps, row["total"], row["status"]])
+            writer.writerow([csv_cell(shown(student)), *steps, row["total"], row["status"]])
         return buffer.getvalue()
 
 
@@ -208,6 +210,11 @@ def _failed(student: str, content_hash: str, reason: str) -> StudentResult:
     steps = {str(s.number): 0 for s in STEPS}
     checks = {c.id: 0 for c in all_checks()}
     return StudentResult(student, "failed", steps, 0, [reason], content_hash, checks)
+
+
+def _refused(step: Step, snapshot: Snapshot) -> Outcome:
+    """A step whose file the snapshot refused (a symlink, a FIFO, too large): what run_step says of it."""
+    return Outcome(step.number, "crashed", error={"message": snapshot.refused[step.filename]})
 
 
 def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
@@ -261,36 +268,47 @@ def grade_class(
         with ThreadPoolExecutor(max_workers=workers) as steps_pool, ThreadPoolExecutor(workers) as pool:
 
             def judge_one(
-                submission: Submission, content_hash: str
+                submission: Submission, snapshot: Snapshot, content_hash: str
             ) -> tuple[StudentResult, list[StepReport]]:
                 try:
-                    folder = step_folder(submission, Path(tempfile.mkdtemp(dir=tmp)))
+                    folder = snapshot.step_folder()
                 except InvalidSubmission as exc:
-                    return _failed(submission.student, content_hash, exc.reason(lang)), []
+                    kept = content_hash if exc.final else ""  # not final: a rerun tries again
+                    return _failed(submission.student, kept, exc.reason(lang)), []
                 # Step 4 first: the longest job should not start last.
                 order = sorted(STEPS, key=lambda s: -s.time_limit)
                 futures: dict[int, Future[Outcome]] = {
-                    s.number: steps_pool.submit(run_step, s, folder, limits, zygote.get()) for s in order
+                    s.number: steps_pool.submit(run_step, s, folder, limits, zygote.get())
+                    for s in order
+                    if s.filename not in snapshot.refused
                 }
-                outcomes = [futures[s.number].result() for s in STEPS]
+                outcomes = [
+                    futures[s.number].result() if s.number in futures else _refused(s, snapshot)
+                    for s in STEPS
+                ]
                 reports = assess(outcomes, checks)
                 return _result(submission, content_hash, reports, lang), reports
 
             def grade_one(submission: Submission) -> None:
-                """Whatever goes wrong with one submission costs that submission only."""
+                """Whatever goes wrong with one submission costs that submission only. It is graded
+                from a snapshot of its files, and fingerprinted by the very bytes graded."""
+                scratch = Path(tempfile.mkdtemp(dir=tmp))
                 try:
-                    content_hash = book.fingerprint(submission)
+                    snapshot = submission.snapshot(scratch)
+                    content_hash = book.fingerprint(snapshot)
                     if not force and book.unchanged(submission.student, content_hash):
                         run.skipped.append(submission.student)
                         run.results.append(book.stored(submission.student))
                         on_student and on_student(None)
                         return
-                    result, reports = judge_one(submission, content_hash)
+                    result, reports = judge_one(submission, snapshot, content_hash)
                     maximum = sum(book.data["steps"].values())
                     feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
                 except Exception as exc:  # noqa: BLE001 - a grader error must not stop the class
                     detail = printable(f"{type(exc).__name__}: {exc}", 200)
                     result = _failed(submission.student, "", f"{REASONS['grader_error'][lang]} ({detail})")
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
                 book.record(result)
                 run.results.append(result)
                 on_student and on_student(result)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.core.files import atomic_write
+from autograder.core.files import atomic_write, json_text, shown
 
 MANIFEST = "shard.json"
 FORMAT = 1
@@ -122,7 +122,8 @@ def deal(students: list[str], shard: int, shards: int) -> list[str]:
 
 
 def class_fingerprint(students: list[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(students)).encode()).hexdigest()
+    """The sorted student ids, exactly (a name may hold a line break or a byte that is not UTF-8)."""
+    return hashlib.sha256(json.dumps(sorted(students)).encode()).hexdigest()
 
 
 def part_dir(out: Path, shard: int, shards: int) -> Path:
@@ -150,7 +151,7 @@ def write_manifest(
         "slice": slice_,
         "finished": finished,
     }
-    atomic_write(part / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    atomic_write(part / MANIFEST, json_text(manifest))
 
 
 @dataclass
@@ -214,7 +215,7 @@ def check_parts(parts: list[Part], grader: str, lang: str) -> None:
         for student in part.manifest["slice"]:
             if student in owner:
                 a, b = owner[student].label, part.label
-                raise ShardError(message("graded_twice", lang, student=student, a=a, b=b))
+                raise ShardError(message("graded_twice", lang, student=shown(student), a=a, b=b))
             owner[student] = part
     missing = [f"{k}/{shards}" for k in range(shards) if k not in by_index]
     if missing:
@@ -222,7 +223,7 @@ def check_parts(parts: list[Part], grader: str, lang: str) -> None:
     for part in parts:
         ungraded = [s for s in part.manifest["slice"] if s not in part.grades.get("students", {})]
         if ungraded or not part.manifest.get("finished"):
-            students = ", ".join(ungraded[:10]) + (" …" if len(ungraded) > 10 else "") or "-"
+            students = ", ".join(map(shown, ungraded[:10])) + (" …" if len(ungraded) > 10 else "") or "-"
             raise ShardError(
                 message(
                     "unfinished", lang, k=part.manifest["shard"], n=shards, path=part.path, students=students
@@ -230,6 +231,11 @@ def check_parts(parts: list[Part], grader: str, lang: str) -> None:
             )
     if class_fingerprint(list(owner)) != first["class"]["fingerprint"]:
         raise ShardError(message("other_class", lang, size=first["class"]["students"]))
+
+
+def _folder_name(student: str) -> bool:
+    """A student id that names one folder (a part's manifest is a file someone could edit)."""
+    return student not in ("", ".", "..") and "/" not in student and "\0" not in student
 
 
 def merge(paths: list[Path], out: Path, lang: str = "ko") -> dict[str, Any]:
@@ -251,7 +257,7 @@ def merge(paths: list[Path], out: Path, lang: str = "ko") -> dict[str, Any]:
             for student in part.manifest["slice"]:
                 book.data["students"][student] = part.grades["students"][student]
                 feedback = part.path / "feedback" / student
-                if feedback.is_dir():
+                if _folder_name(student) and feedback.is_dir():
                     shutil.copytree(feedback, staging / "feedback" / student)
         book.save()
         if out.exists():

@@ -12,8 +12,9 @@ are only trusted once a replay agrees with them. The child records every `fit` o
 given (its data and settings; each fit starts from the grader's seed); the grader then trains the
 same reference model with the same calls in a process that never ran learner code, and the learner's
 weights must equal the replay's bit for bit. Honest variants (verbose=0, callbacks, a seed of their
-own, shuffle=False, validation_split) replay to the same bits; a forged export does not, unless the
-forger ran the very training it claims. The replay's own History and weights then stand in for the
+own, shuffle=False, validation_split, a LearningRateScheduler: the learning rate of every batch is
+recorded and set again) replay to the same bits; a forged export does not, unless the forger ran the
+very training it claims. The replay's own History and weights then stand in for the
 child's, so nothing the step-4 checks read comes from learner code.
 """
 
@@ -42,6 +43,18 @@ def _setting_ok(name: str, value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_EPOCHS
 
 
+class Refusal(str):
+    """Why the grader cannot recompute an export (a str, for the runner), and what kind of reason it
+    is, for the checks' advice: no_fit, calls, compile, arguments, settings, data, epochs, rates."""
+
+    kind: str
+
+    def __new__(cls, kind: str, text: str) -> Refusal:
+        refusal = super().__new__(cls, text)
+        refusal.kind = kind
+        return refusal
+
+
 STEPS = (2, 3, 4)  # the steps whose exports the grader recomputes
 MAX_CONFIG = 256 << 10  # characters of a model or compile config
 
@@ -58,7 +71,7 @@ def request(outcome: Any) -> dict[str, Any] | str:
 def _config_request(outcome: Any, name: str) -> dict[str, Any] | str:
     config = outcome.data.get(name)
     if not isinstance(config, str) or len(config) > MAX_CONFIG:
-        return f"no Keras config ({name}) the grader can rebuild from"
+        return Refusal("config", f"no Keras config ({name}) the grader can rebuild from")
     return {"step": outcome.step, name: config}
 
 
@@ -66,39 +79,61 @@ def _replay_request(outcome: Any) -> dict[str, Any] | str:
     """The replay of the child's recorded compile and fit calls, or why they cannot be replayed."""
     calls = outcome.data.get("fit_calls")
     if not isinstance(calls, list) or not any(isinstance(c, dict) and c.get("kind") == "fit" for c in calls):
-        return "no model.fit call on the model train_model received"
+        return Refusal("no_fit", "no model.fit call on the model train_model received")
     if len(calls) > MAX_CALLS:
-        return f"{len(calls)} compile and fit calls (at most {MAX_CALLS} are replayed)"
+        return Refusal("calls", f"{len(calls)} compile and fit calls (at most {MAX_CALLS} are replayed)")
     replayed: list[dict[str, Any]] = []
     for i, call in enumerate(calls):
         call = call if isinstance(call, dict) else {}
         if call.get("kind") == "compile":
             if not isinstance(call.get("config"), str) or len(call["config"]) > 20_000:
-                return "a compile call a replay cannot reproduce"
+                return Refusal("compile", "a compile call a replay cannot reproduce")
             replayed.append({"kind": "compile", "config": call["config"]})
             continue
         settings = call.get("settings") if isinstance(call.get("settings"), dict) else None
         if settings is None or call.get("unsupported"):
-            return f"fit arguments a replay cannot reproduce: {call.get('unsupported')}"
+            return Refusal("arguments", f"fit arguments a replay cannot reproduce: {call.get('unsupported')}")
         if set(settings) - set(REPLAYED) or not all(_setting_ok(k, v) for k, v in settings.items()):
-            return f"fit settings a replay cannot reproduce: {settings}"
+            return Refusal("settings", f"fit settings a replay cannot reproduce: {settings}")
         arrays = [outcome.arrays.get(f"fit{i}_{name}") for name in "xy"]
         dtypes = [call.get(f"{name}_dtype") for name in "xy"]
         if any(a is None or a.size > MAX_ROWS for a in arrays) or not all(_dtype_ok(d) for d in dtypes):
-            return "fit data a replay cannot reproduce (not a small numeric array)"
+            return Refusal("data", "fit data a replay cannot reproduce (not a small numeric array)")
         epochs_run = call.get("epochs_run")
         if not isinstance(epochs_run, int) or not 0 <= epochs_run <= MAX_EPOCHS:
-            return "fit ran an unknown number of epochs"
+            return Refusal("epochs", "fit ran an unknown number of epochs")
+        rates = call.get("learning_rates", [])
+        if not _rates_ok(rates):
+            return Refusal("rates", "the learning rates of the fit were not recorded")
         replayed.append(
             {
                 "kind": "fit",
                 "settings": settings,
                 "epochs_run": epochs_run,
+                "learning_rates": rates,
                 **{name: a.tolist() for name, a in zip("xy", arrays)},
                 **{f"{name}_dtype": d for name, d in zip("xy", dtypes)},
             }
         )
     return {"calls": replayed}
+
+
+MAX_RATES = 10_000
+
+
+def _rates_ok(rates: Any) -> bool:
+    """[[batch, rate], ...] as the child records them: batches counted up, rates positive and finite."""
+    if not isinstance(rates, list) or len(rates) > MAX_RATES:
+        return False
+    last = -1
+    for pair in rates:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            return False
+        batch, rate = pair
+        if not (type(batch) is int and batch > last and type(rate) is float and 0 <= rate < 1e6):
+            return False
+        last = batch
+    return True
 
 
 def _dtype_ok(name: Any) -> bool:
@@ -144,7 +179,13 @@ def _apply_rebuild(outcome: Any, rebuilt: Any, reason: str | None) -> None:
 
 
 def _apply_replay(outcome: Any, replayed: Any, reason: str | None) -> None:
-    verdict: dict[str, Any] = {"verified": False, "reason": reason}
+    # The kind of reason, for the checks' advice: a Refusal's, or the grader's own run failing.
+    why = getattr(reason, "kind", "grader")
+    verdict: dict[str, Any] = {
+        "verified": False,
+        "reason": None if reason is None else str(reason),
+        "why": why,
+    }
     for name in TRAINING_DATA:  # the child's word only: gone unless the replay agrees
         outcome.data.pop(name, None)
     if replayed is not None:
@@ -154,7 +195,7 @@ def _apply_replay(outcome: Any, replayed: Any, reason: str | None) -> None:
             for n in names
         )
         if same:
-            verdict = {"verified": True, "reason": None}
+            verdict = {"verified": True, "reason": None, "why": None}
             for name in names:
                 outcome.arrays[name] = replayed.arrays[name]
             for name in TRAINING_DATA:
@@ -162,4 +203,5 @@ def _apply_replay(outcome: Any, replayed: Any, reason: str | None) -> None:
                     outcome.data[name] = replayed.data[name]
         else:
             verdict["reason"] = "the weights after train_model differ from a replay of its fit calls"
+            verdict["why"] = "differs"
     outcome.data["training"] = verdict

@@ -2,7 +2,9 @@
 
 The parent reads only regular files, without following symlinks, with size caps (the caps are the
 child's contract, autograder.sandbox.child.contract), checks their shape and makes every string
-printable. Whatever the child wrote, the result is an Outcome of bounded plain data or nothing.
+printable. Its memory is bounded too, not only the bytes it reads: arrays by name and element count
+before their data is read, and two exports parsed at a time. Whatever the child wrote, the result is
+an Outcome of bounded plain data or nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import io
 import json
 import math
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -83,27 +86,82 @@ def outcome_from_result(step: int, result: Any, arrays: dict[str, np.ndarray]) -
     return Outcome(step, status, error, calls, _dict(result.get("data")), arrays)
 
 
-ARRAYS_CAP = 64 << 20  # bytes of all arrays together, uncompressed
+# The arrays an export may hold, by name, and how many elements each may have (an honest export has
+# x and y of 10, a prediction of 3, 32 weights, fit data of 10): anything else is dropped unread, its
+# size known from the .npy header alone. A 64 KiB .npz can hold a 63 MiB array that float64 makes
+# 504 MiB: the grader's own memory must not be the learner's to spend.
+ARRAY_ELEMENTS = (
+    (re.compile(r"[xy]|prediction"), 10_000),
+    (re.compile(r"after\d{1,2}"), 10_000),
+    (re.compile(r"fit\d{1,2}_[xy]"), 1_000),  # autograder.sandbox.replay replays no more
+)
+ARRAY_ELEMENTS_TOTAL = 100_000  # 800 KB of float64 in all
+ARRAY_MEMBERS_CAP = 64
+ARRAY_DIMENSIONS_CAP = 4
+
+
+def _element_cap(name: str) -> int | None:
+    return next((cap for pattern, cap in ARRAY_ELEMENTS if pattern.fullmatch(name)), None)
+
+
+def _header(stream: Any) -> tuple[tuple[int, ...], np.dtype] | None:
+    """The shape and dtype an .npy stream declares, read without its data; None for what the grader
+    does not take (another format version, a structured or object dtype, odd shapes)."""
+    version = np.lib.format.read_magic(stream)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in readers:
+        return None
+    shape, _, dtype = readers[version](stream)
+    plain_number = dtype.kind in "biuf" and dtype.fields is None and dtype.subdtype is None
+    if not plain_number or dtype.itemsize > 16 or len(shape) > ARRAY_DIMENSIONS_CAP:
+        return None
+    return shape, dtype
 
 
 def read_arrays(data: bytes) -> dict[str, np.ndarray]:
-    """Numeric arrays from an .npz the child wrote: no pickles, no zip bomb, no odd dtypes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(member.file_size for member in archive.infolist()) > ARRAYS_CAP:
-            raise ValueError("arrays too large")
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        arrays = {printable(name, 50): archive[name] for name in archive.files[:64]}
-    return {name: a.astype(np.float64) for name, a in arrays.items() if a.dtype.kind in "biuf"}
+    """Numeric arrays from an .npz the child wrote, as float64: no pickles, no zip bomb, no odd dtypes,
+    and only the names and element counts above (checked in each header before any data is read)."""
+    arrays: dict[str, np.ndarray] = {}
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > ARRAY_MEMBERS_CAP:
+                raise ValueError(f"over {ARRAY_MEMBERS_CAP} arrays")
+            for member in members:
+                name = member.filename.removesuffix(".npy")
+                cap = _element_cap(name)
+                if cap is None or name in arrays:
+                    continue
+                with archive.open(member) as stream:
+                    declared = _header(stream)
+                if declared is None or math.prod(declared[0]) > min(cap, ARRAY_ELEMENTS_TOTAL - total):
+                    continue
+                with archive.open(member) as stream:
+                    array = np.lib.format.read_array(stream, allow_pickle=False)
+                total += array.size
+                arrays[name] = array.astype(np.float64)
+    except (ValueError, MemoryError):
+        raise
+    except Exception as exc:  # zlib.error, an encrypted or unknown compression method...
+        raise ValueError(f"arrays unreadable: {type(exc).__name__}") from None
+    return arrays
+
+
+# Parsing a child's export takes up to ~50x its bytes (2 MB of `[[],[],…]` JSON: ~100 MB): however
+# many steps finish together, the parent parses two at a time.
+_PARSING = threading.BoundedSemaphore(2)
 
 
 def read_result(folder: Path, step: int) -> Outcome | None:
     """What the step's child exported into `folder`, or None when there is nothing valid."""
-    try:
-        result = json.loads(read_regular(folder / "result.json", contract.RESULT_FILES["result.json"]))
-        arrays = read_arrays(read_regular(folder / "arrays.npz", contract.RESULT_FILES["arrays.npz"]))
-    except (OSError, ValueError, RecursionError, MemoryError, zipfile.BadZipFile, EOFError):
-        return None
-    outcome = outcome_from_result(step, result, arrays)
+    with _PARSING:
+        try:
+            result = json.loads(read_regular(folder / "result.json", contract.RESULT_FILES["result.json"]))
+            arrays = read_arrays(read_regular(folder / "arrays.npz", contract.RESULT_FILES["arrays.npz"]))
+        except (OSError, ValueError, RecursionError, MemoryError, EOFError):
+            return None
+        outcome = outcome_from_result(step, result, arrays)
     return None if outcome.status == "crashed" else outcome
 
 

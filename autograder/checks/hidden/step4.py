@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import math
 
-from autograder.checks.library import assert_genuine_history, assert_verified_training, check, found, text
+from autograder.checks.library import (
+    HELD_OUT_ADVICE,
+    assert_genuine_history,
+    assert_verified_training,
+    check,
+    found,
+    held_out,
+    learning_rate_changed,
+    refute,
+    text,
+)
 from autograder.core import spec
 from autograder.core.outcome import Outcome
 
@@ -29,6 +39,15 @@ def test_step4_optimizer_steps(step4: Outcome) -> None:
     assert_verified_training(step4)
     steps = step4.data.get("optimizer_steps")
     expected = spec.EPOCHS * spec.DATA.size // spec.BATCH_SIZE
+    split = held_out(step4, spec.DATA.size)
+    if steps != expected and split is not None:
+        refute(
+            found(
+                f"{steps}번 갱신: validation_split={split[0]:g} 때문에 {split[1]}개로만 훈련했습니다",
+                f"{steps} updates: validation_split={split[0]:g} left {split[1]} samples to train on",
+            ),
+            HELD_OUT_ADVICE,
+        )
     assert steps == expected, found(f"{steps}번 갱신", f"{steps} updates")
 
 
@@ -78,4 +97,17 @@ def test_step4_final_loss(step4: Outcome) -> None:
     weights = [step4.arrays[f"after{i}"] for i in range(len(spec.UNITS) * 2)]
     loss = spec.mse(weights, spec.DATA, spec.DATA)
     assert math.isfinite(loss), found(f"MSE = {loss} (발산)", f"MSE = {loss} (diverged)")
+    if loss >= spec.LOSS_THRESHOLD and learning_rate_changed(step4):
+        refute(
+            found(
+                f"MSE = {loss:.4g} (훈련 중에 학습률이 바뀌었습니다)",
+                f"MSE = {loss:.4g} (the learning rate changed during training)",
+            ),
+            text(
+                "콜백(LearningRateScheduler 같은)이 학습률을 낮추면 100 에포크 안에 충분히 배우지 못합니다: "
+                "원문처럼 Adam의 학습률을 그대로 두고 훈련하세요",
+                "a callback (such as LearningRateScheduler) that lowers the learning rate leaves too little "
+                "learning for 100 epochs: train with Adam's rate unchanged, as the tutorial does",
+            ),
+        )
     assert loss < spec.LOSS_THRESHOLD, found(f"MSE = {loss:.4g}")

@@ -270,16 +270,24 @@ HARMLESS = (
 )
 
 
+RATES_CAP = 10_000  # learning-rate changes recorded per fit (a schedule changes it once an epoch)
+
+
 def _record_fits(net: Any, keras: ModuleType, seed: int) -> list[dict[str, Any]]:
     """Wrap `net.compile` and `net.fit` so each call is recorded in order (a compile by its config; a
-    fit by its data and settings) and every fit starts from the grader's seed: a seed the learner set
-    elsewhere then changes nothing, and the grader's replay of the same calls, in a process that never
-    ran learner code, must give the same weights bit for bit."""
+    fit by its data, its settings and the learning rate of each batch) and every fit starts from the
+    grader's seed: a seed the learner set elsewhere then changes nothing, and the grader's replay of
+    the same calls, in a process that never ran learner code, must give the same weights bit for bit.
+
+    The learning rate is recorded because callbacks may set it (LearningRateScheduler,
+    ReduceLROnPlateau): the replay sets the same rate at the same batch instead of running the
+    learner's callback. Whatever this records, only a replay that ends on the learner's very
+    weights makes the training count."""
     import inspect
 
     real_fit, real_compile = net.fit, net.compile
     signature = inspect.signature(real_fit)
-    set_seed, dumps = keras.utils.set_random_seed, _json_dumps
+    set_seed, dumps, to_numpy = keras.utils.set_random_seed, _json_dumps, keras.ops.convert_to_numpy
     calls: list[dict[str, Any]] = []
 
     def compile(*args: Any, **kwargs: Any) -> Any:  # noqa: A001 - stands in for Model.compile
@@ -291,20 +299,26 @@ def _record_fits(net: Any, keras: ModuleType, seed: int) -> list[dict[str, Any]]
         return result
 
     def fit(*args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(*args, **kwargs).arguments
-        extra = sorted(k for k in bound if k not in (*REPLAYED, *HARMLESS, "x", "y", "kwargs"))
+        bound = signature.bind(*args, **kwargs)
+        arguments = bound.arguments
+        extra = sorted(k for k in arguments if k not in (*REPLAYED, *HARMLESS, "x", "y", "kwargs"))
         record: dict[str, Any] = {
             "kind": "fit",
-            "settings": {k: _plain_setting(bound[k]) for k in REPLAYED if k in bound},
-            "unsupported": extra + sorted(bound.get("kwargs", {})),
+            "settings": {k: _plain_setting(arguments[k]) for k in REPLAYED if k in arguments},
+            "unsupported": extra + sorted(arguments.get("kwargs", {})),
         }
         for name in ("x", "y"):
-            array = _numeric_array(bound.get(name))
+            array = _numeric_array(arguments.get(name))
             record[name] = array
-            record[f"{name}_dtype"] = str(_np_array(bound.get(name)).dtype) if array is not None else None
+            record[f"{name}_dtype"] = str(_np_array(arguments.get(name)).dtype) if array is not None else None
+        given = arguments.get("callbacks")
+        if given is None or _isinstance(given, (list, tuple)):
+            rates: list[list[float]] = []
+            arguments["callbacks"] = [*(given or []), _rate_recorder(keras, to_numpy, rates)]
+            record["learning_rates"] = rates
         calls.append(record)
         set_seed(seed)
-        history = real_fit(*args, **kwargs)
+        history = real_fit(*bound.args, **bound.kwargs)
         record["history"] = history
         is_history = _isinstance(history, keras.callbacks.History)
         record["epochs_run"] = len(getattr(history, "history", {}).get("loss", [])) if is_history else 0
@@ -312,6 +326,22 @@ def _record_fits(net: Any, keras: ModuleType, seed: int) -> list[dict[str, Any]]
 
     net.fit, net.compile = fit, compile
     return calls
+
+
+def _rate_recorder(keras: ModuleType, to_numpy: Any, rates: list[list[float]]) -> Any:
+    """A callback, last in fit's list, that records [batch, rate] each time the rate a batch trains
+    with changes (batches counted across the epochs of one fit)."""
+
+    class RecordRates(keras.callbacks.Callback):
+        batches = 0
+
+        def on_train_batch_begin(self, batch: int, logs: object = None) -> None:
+            rate = _float(to_numpy(self.model.optimizer.learning_rate))
+            if (not rates or rates[-1][1] != rate) and len(rates) < RATES_CAP + 1:
+                rates.append([self.batches, rate])
+            self.batches += 1
+
+    return RecordRates()
 
 
 def _plain_setting(value: object) -> object:
@@ -327,6 +357,7 @@ def _export_fits(out: Export, calls: list[dict[str, Any]]) -> None:
             if call.get(name) is not None:
                 out.arrays[f"fit{i}_{name}"] = call[name]
         fields = ("kind", "config", "settings", "unsupported", "x_dtype", "y_dtype", "epochs_run")
+        fields += ("learning_rates",)
         out.data["fit_calls"].append({k: call[k] for k in fields if k in call})
 
 
@@ -377,9 +408,11 @@ def replay(request: dict[str, Any]) -> Export:
             continue
         x = _np_array(call["x"], dtype=call["x_dtype"])
         y = _np_array(call["y"], dtype=call["y_dtype"])
-        stop = _stop_after(int(call["epochs_run"]), keras)
+        callbacks = [_stop_after(int(call["epochs_run"]), keras)]
+        if call.get("learning_rates"):
+            callbacks.append(_set_rates(call["learning_rates"], keras))
         keras.utils.set_random_seed(spec.GRADER_SEED)
-        history = net.fit(x, y, verbose=0, callbacks=[stop], **call["settings"])
+        history = net.fit(x, y, verbose=0, callbacks=callbacks, **call["settings"])
     _export_training(out, net, keras, history)
     return out
 
@@ -394,6 +427,23 @@ def _stop_after(epochs: int, keras: ModuleType) -> Any:
                 self.model.stop_training = True
 
     return StopAfter()
+
+
+def _set_rates(rates: list[list[float]], keras: ModuleType) -> Any:
+    """A callback that trains each batch with the learning rate the learner's fit recorded for it."""
+    changes = {int(batch): float(rate) for batch, rate in rates}
+
+    class SetRates(keras.callbacks.Callback):
+        batches = 0
+
+        def on_train_batch_begin(self, batch: int, logs: object = None) -> None:
+            rate = changes.get(self.batches)
+            optimizer = self.model.optimizer
+            if rate is not None and float(keras.ops.convert_to_numpy(optimizer.learning_rate)) != rate:
+                optimizer.learning_rate = rate
+            self.batches += 1
+
+    return SetRates()
 
 
 def _step5(out: Export, reference: ModuleType) -> None:
