@@ -10,9 +10,11 @@
    pytest tests (BASELINE_REV, from git), interleaved, medians.
 3. `keras-course watch` (in a pseudo-terminal, as a learner runs it): seconds from saving a step file
    to its verdict on the screen, warm (steps 1-3 and 4), against a cold `check --step N`.
-4. A class of notebooks graded by `nbgrader autograde` (the course as shipped) and by
-   `keras-course grade` (three runs, median), in one session; the honest submissions must get
-   identical points from both. The last line is the speedup.
+4. A class of notebooks graded by `nbgrader autograde` with nbgrader's own Execute (a kernel per
+   notebook, passed on the command line: the baseline), by `nbgrader autograde` as the course's config
+   sets it up (the sandbox instead of the kernel), by `keras-course grade` (three runs, median) and
+   once by `keras-course grade --nbgrader`, in one session; the honest submissions must get identical
+   points from all. The last line is the speedup of `grade` over the baseline.
 5. Shards: the same class graded by one run and by N shards one after another on this machine
    (`grade --shard K/N`, then `merge`): the ratio of total CPU time (goal <= 1.1x), the CPU seconds a
    submission costs, a shard's fixed cost, and the peak memory of one process (the guide's sizing).
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from autograder.core.steps import STEPS  # noqa: E402
+from autograder.grading.nbgrader_autograde import PLAIN_PREPROCESSORS  # noqa: E402
 from autograder.sandbox.child.contract import environment  # noqa: E402
 
 from answers import MUTANTS, fill, fill_notebook, solution_answer  # noqa: E402
@@ -322,45 +325,74 @@ def nbgrader_points(course: Path) -> dict[str, dict[str, float]]:
     return points
 
 
-def grade_with_keras_course(course: Path, out: Path, workers: int) -> tuple[float, dict]:
-    """Wall seconds of one `keras-course grade` run into a fresh OUT (nothing skipped), and its grades."""
+def grade_with_keras_course(
+    course: Path, out: Path, workers: int, nbgrader: bool = False
+) -> tuple[float, dict]:
+    """Wall seconds of one `keras-course grade` run into a fresh OUT (nothing skipped), and its grades;
+    `nbgrader`: with `--nbgrader COURSE` too (the guide's recommended route: the gradebook, submission
+    times, late penalties and nbgrader's autograded notebooks)."""
     command = [sys.executable, "-m", "autograder.cli", "grade", str(course), "--out", str(out)]
+    if nbgrader:
+        command += ["--nbgrader", str(course)]
     seconds, _ = timed([*command, "--workers", str(workers)], cwd=ROOT)
     return seconds, json.loads((out / "grades.json").read_text())["students"]
 
 
-def compare_graders(students: int, workers: int, repeats: int) -> tuple[float, float]:
-    """Seconds of `nbgrader autograde` (one run: it is slow) and the median of `repeats` runs of ours
-    (two workers on a shared 2-core machine feel a noisy neighbour more than nbgrader's one process)."""
+def compare_graders(students: int, workers: int, repeats: int) -> dict[str, float]:
+    """Seconds of `nbgrader autograde` with nbgrader's own Execute and as the course sets it up (one run
+    each: they are slow), the median of `repeats` runs of `grade` (two workers on a shared 2-core
+    machine feel a noisy neighbour more than nbgrader's one process) and one of `grade --nbgrader`."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         answers = class_answers(students)
         course = make_course(tmp, answers)
-        nb_seconds, done = timed(
-            [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=course, env=nbgrader_env(tmp)
-        )
+        autograde = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT]
+        plain = f"--Autograde.autograde_preprocessors={json.dumps(PLAIN_PREPROCESSORS)}"
+        nb_seconds, done = timed([*autograde, plain], cwd=course, env=nbgrader_env(tmp))
         assert done.returncode == 0, done.stderr[-2000:]
         theirs = nbgrader_points(course)
         honest = [s for s, a in answers.items() if a == HONEST]
+        sandboxed_seconds, done = timed([*autograde, "--force"], cwd=course, env=nbgrader_env(tmp))
+        assert done.returncode == 0, done.stderr[-2000:]
+        sandboxed = nbgrader_points(course)
+        missing = [s for s in honest if sandboxed[s] != theirs[s]]
+        assert not missing, f"honest submissions autograded differently in the sandbox: {missing}"
         runs, agreeing = [], []
-        for run in range(repeats):
-            seconds, ours = grade_with_keras_course(course, tmp / f"grades{run}", workers)
+        for run in range(repeats + 1):  # the last run with --nbgrader
+            seconds, ours = grade_with_keras_course(course, tmp / f"grades{run}", workers, run == repeats)
             agree = [s for s in answers if {k: float(v) for k, v in ours[s]["steps"].items()} == theirs[s]]
             missing = [s for s in honest if s not in agree]
             assert not missing, f"honest submissions graded differently: {missing}"
             runs.append(seconds)
             agreeing.append(len(agree))
+        *runs, with_nbgrader = runs
         kc_seconds = statistics.median(runs)
         print(f"class: {students} notebooks ({len(honest)} honest), {workers} workers")
-        print(f"nbgrader autograde: {nb_seconds:.1f} s ({nb_seconds / students:.2f} s per submission)")
+        print(
+            f"nbgrader autograde, nbgrader's Execute (a kernel): {nb_seconds:.1f} s "
+            f"({nb_seconds / students:.2f} s per submission)"
+        )
+        print(
+            f"nbgrader autograde, the course's config (the sandbox): {sandboxed_seconds:.1f} s "
+            f"({sandboxed_seconds / students:.2f} s per submission), {nb_seconds / sandboxed_seconds:.2f}× faster"
+        )
         print(
             f"keras-course grade: {kc_seconds:.1f} s ({kc_seconds / students:.2f} s per submission), "
             f"median of {repeats} runs: {', '.join(f'{r:.1f}' for r in runs)} s"
         )
         print(
+            f"keras-course grade --nbgrader (gradebook, times, late penalties, autograded notebooks): "
+            f"{with_nbgrader:.1f} s, {nb_seconds / with_nbgrader:.2f}× nbgrader's own autograde"
+        )
+        print(
             f"same points per step from both graders: {min(agreeing)} of {students} submissions (fewest of the runs)"
         )
-        return nb_seconds, kc_seconds
+        return {
+            "nbgrader": nb_seconds,
+            "nbgrader_sandboxed": sandboxed_seconds,
+            "keras_course": kc_seconds,
+            "keras_course_nbgrader": with_nbgrader,
+        }
 
 
 # --- shards: what sharding costs -----------------------------------------------------------------
@@ -491,10 +523,11 @@ def run_parts(args: argparse.Namespace, parts: set[str], work: Path) -> dict[str
         report_watch(folder, floor)
     if "grade" in parts:
         floor_total = floor["import"] + floor["fit"]
-        nb_seconds, kc_seconds = compare_graders(args.students, args.workers, args.repeats)
+        graded = compare_graders(args.students, args.workers, args.repeats)
+        nb_seconds, kc_seconds = graded["nbgrader"], graded["keras_course"]
         print(f"keras-course grade per submission: {kc_seconds / args.students / floor_total:.2f}× the floor")
         print(f"grade speedup vs nbgrader autograde: {nb_seconds / kc_seconds:.2f}×")
-        measured["grade"] = {"nbgrader": nb_seconds, "keras_course": kc_seconds}
+        measured["grade"] = graded
     if "shards" in parts:
         measured["shards"] = compare_shards(args.students, args.shards, args.workers)
     if "grappler" in parts:

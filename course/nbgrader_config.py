@@ -6,6 +6,10 @@
     nbgrader collect keras01 && nbgrader autograde keras01
     nbgrader generate_feedback keras01 && nbgrader export
 
+`nbgrader autograde` (and the formgrader's Autograde button) run no learner code in a Jupyter kernel
+here: the answer cells run in keras-course's sandbox and the test cells get the verdicts
+(autograder.grading.nbgrader_autograde). Without this file nbgrader runs them as you, unsandboxed.
+
 Paths and limits come from environment variables, with defaults that work in this folder:
 KERAS_COURSE_ID, KERAS_COURSE_DB (an SQLAlchemy URL), KERAS_COURSE_EXCHANGE,
 KERAS_COURSE_CELL_TIMEOUT (seconds per cell), KERAS_COURSE_GRADER_PATH (a folder holding the full
@@ -31,6 +35,22 @@ c.CourseDirectory.db_url = os.environ.get("KERAS_COURSE_DB") or f"sqlite:///{HER
 # nbgrader's own default, /srv/nbgrader/exchange, needs root to create; a shared JupyterHub sets this.
 c.Exchange.root = os.environ.get("KERAS_COURSE_EXCHANGE") or DEFAULTS["exchange"] or str(HERE / "exchange")
 
+# nbgrader's default autograde list with its Execute (a Jupyter kernel running the submission as you,
+# unsandboxed: it reads what you can read into the feedback, writes into your virtualenv and writes its
+# own test outputs) replaced by the sandboxed grader. Where the sandbox cannot run, each notebook is
+# refused, never run outside it. The same list as AUTOGRADE_PREPROCESSORS there (tests/test_nbgrader.py).
+c.Autograde.autograde_preprocessors = [
+    "autograder.grading.nbgrader_autograde.SandboxedTests",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# The kernel settings below apply where a kernel still runs: `nbgrader validate`, and nbgrader's own
+# Execute when it is asked for on the command line (the benchmark's baseline).
 # Step 4's test cell (the fit and its replay) takes about 10 s on an idle machine; under a full test run
 # on 2 cores it took 31 s and once more than 60 s, which zeroed an honest student. A test cell that runs
 # longer than this is interrupted (an endless loop costs only its step, and this wait) and scores zero.

@@ -156,15 +156,17 @@ def validate_failed(run: dict[str, Any], lang: str) -> str:
     return abridged(run, lang, head, 1)
 
 
-JSON_STUDENTS, JSON_CHECKS = ("junho", "hyunwoo"), 3  # what the grades.json excerpt shows
+JSON_STUDENTS, JSON_CHECKS, JSON_MESSAGES = ("junho", "hyunwoo"), 3, 1  # what the grades.json excerpt shows
 
 
 def grades_json_excerpt(grades: dict[str, Any], lang: str) -> str:
-    """grades.json as written, with two students and a few of their checks (the rest is alike)."""
+    """grades.json as written, with two students and a few of their checks and messages (the rest is alike)."""
     students = {}
     for student in JSON_STUDENTS:
         row = dict(grades["students"][student])
         row["checks"] = dict(list(row["checks"].items())[:JSON_CHECKS]) | {"…": "…"}
+        if len(row.get("messages", {})) > JSON_MESSAGES:
+            row["messages"] = dict(list(row["messages"].items())[:JSON_MESSAGES]) | {"…": "…"}
         students[student] = row
     text = json.dumps({**grades, "students": students}, ensure_ascii=False, indent=1)
     checks = len(next(iter(grades["students"].values()))["checks"])

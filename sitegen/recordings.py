@@ -125,6 +125,7 @@ INSTRUCTOR_SOURCES = [
             "grading/feedback.py",
             "core/submissions.py",
             "grading/nbgrader_sync.py",
+            "grading/nbgrader_autograde.py",
             "course/release.py",
             "course/layout.py",
         )

@@ -284,7 +284,12 @@ def test_scores_go_into_the_nbgrader_gradebook(graded, tmp_path):
         [sys.executable, "-m", "nbgrader", "generate_assignment", "keras01"], cwd=course, env=env, check=True
     )
     grades = json.loads((out / "grades.json").read_text())["students"]
-    assert write_gradebook(course, out) == len(grades)
+    # The course grades only the students of its gradebook (`nbgrader db student import`).
+    assert write_gradebook(course, out) == sorted(grades)
+    with Gradebook(course_db_url(course)) as gradebook:
+        for student in grades:
+            gradebook.add_student(student)
+    assert write_gradebook(course, out) == []
     with Gradebook(course_db_url(course)) as gradebook:
         for student, row in grades.items():
             submission = gradebook.find_submission("keras01", student)

@@ -54,7 +54,10 @@ def test_autograde_warns_once_per_hidden_cell_and_reports_the_invalid_notebook(r
     assert len(changed) == len(hidden_cells) * len(graded_notebooks(recording))
     assert "Overwriting files with master versions" in log
     assert "SAWarning: Object of type <SubmittedAssignment> not in session" in log
-    assert "Kernel is running over TCP without encryption" in log
+    # The course's config grades in the sandbox: a line per notebook, and no kernel (ipykernel) starts.
+    for student in graded_notebooks(recording):
+        assert f"Graded {student} in the sandbox: " in log, student
+    assert "IPKernelApp" not in log
     assert "There was an error processing assignment 'keras01' for student 'hyunwoo'" in log
     assert "Removing failed assignment" in log
     assert recording["nbgrader"]["autograde"]["output"][-1] == "exit status: 1"
@@ -109,6 +112,13 @@ def test_both_graders_give_the_same_totals_and_grade_fills_the_gradebook(recordi
     unreadable = {"ko": "읽을 수 없는 노트북", "en": "not a readable notebook"}[lang]
     assert students["hyunwoo"]["status"] == "failed" and unreadable in students["hyunwoo"]["reasons"][0]
     assert autograde[recording["absent"]] == ("", 0.0)  # listed, never submitted
+    for student in submitters(recording):  # grade --nbgrader has nbgrader record the submission times
+        assert after[student][0] == autograde[student][0] != "", student
+    said = " ".join(text(graded["grade"]).split())
+    autograded = len(graded_notebooks(recording))
+    assert {"ko": f"nbgrader: 노트북 {autograded}개를", "en": f"nbgrader: {autograded} notebooks"}[
+        lang
+    ] in said
     assert graded["grade"]["output"][-1] == "exit status: 1"
     rerun = text(graded["rerun"])
     assert str(len(submitters(recording))) in rerun.splitlines()[-2] and graded["rerun"]["status"] == 1

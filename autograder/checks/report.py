@@ -105,6 +105,21 @@ def to_json(reports: list[StepReport], lang: str) -> dict[str, Any]:
     }
 
 
+def _cell_text(verdict: Verdict, lang: str) -> str:
+    return f"[{verdict.check.id}] {verdict.check.title[lang]}\n{verdict.message(lang)}"
+
+
+def cell_failure(verdict: Verdict) -> str:
+    """What an nbgrader test cell says when its check failed: Korean first, then English (the kernel's
+    CheckFailed and the sandboxed autograde write the same words)."""
+    return f"\n{_cell_text(verdict, 'ko')}\n\n{_cell_text(verdict, 'en')}"
+
+
+def cell_pass(check: Check) -> str:
+    """The one line an nbgrader test cell prints when its check passed."""
+    return f"✓ [{check.id}] {check.title['ko']} / {check.title['en']}"
+
+
 OUTPUT = {
     "ko": "여러분의 코드가 출력한 것 ({shown})",
     "en": "What your code printed ({shown})",

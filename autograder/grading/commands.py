@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,6 +35,11 @@ TEXT = {
         "shard": "조각 {k}/{n}: 학생 {size}명 (전체 {total}명) → {out}",
         "shard_nbgrader": "--nbgrader는 조각마다가 아니라 merge에 주세요 (keras-course merge ... --nbgrader DIR).",
         "merged": "조각 {parts}개를 합쳤습니다: {graded}명 채점, {failed}명 실패 → {out}",
+        "recorded": "nbgrader: 노트북 {n}개를 이 판정으로 자동 채점했습니다 (제출 시각, 늦은 제출 감점, {course}/autograded/); "
+        "피드백: nbgrader generate_feedback {assignment}",
+        "late": "늦게 낸 학생: {students}",
+        "not_recorded": "nbgrader가 자동 채점하지 못한 제출물: {students}",
+        "left_out": "성적부 명단에 없어 넣지 않은 학생 (nbgrader db student add로 더하세요): {students}",
     },
     "en": {
         "grading": "grading",
@@ -52,6 +58,11 @@ TEXT = {
         "shard": "shard {k}/{n}: {size} students (of {total}) → {out}",
         "shard_nbgrader": "give --nbgrader to merge, not to each shard (keras-course merge ... --nbgrader DIR).",
         "merged": "merged {parts} parts: {graded} graded, {failed} failed → {out}",
+        "recorded": "nbgrader: {n} notebooks autograded from these verdicts (submission times, late penalties, "
+        "{course}/autograded/); feedback: nbgrader generate_feedback {assignment}",
+        "late": "late: {students}",
+        "not_recorded": "submissions nbgrader could not autograde: {students}",
+        "left_out": "not in the gradebook's student list, so left out (add them with nbgrader db student add): {students}",
     },
 }
 
@@ -72,6 +83,35 @@ def summary_table(run: GradeRun, lang: str) -> Table:
         )
         table.add_row(Text(shown(result.student)), *steps, str(result.total), status)
     return table
+
+
+def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> bool:
+    """`--nbgrader COURSE_DIR`: the gradebook, then nbgrader's autograde from the same verdicts.
+    False when the course cannot take them (said why)."""
+    from autograder.core.submissions import ASSIGNMENT
+    from autograder.grading.nbgrader_sync import GradebookError, sync_course
+
+    text = TEXT[lang]
+    try:
+        recorded = sync_course(course, out)
+    except GradebookError as exc:
+        console.print(str(exc), style="red", markup=False)
+        return False
+    if recorded.submitted:
+        said = text["recorded"].format(n=len(recorded.submitted), course=course, assignment=ASSIGNMENT)
+        console.print(said, markup=False)
+    late = [f"{shown(s)} ({seconds:.0f} s)" for s, (_, seconds) in recorded.submitted.items() if seconds > 0]
+    if late:
+        console.print(text["late"].format(students=", ".join(late)), markup=False)
+    if recorded.left_out:
+        left_out = ", ".join(shown(s) for s in recorded.left_out)
+        console.print(text["left_out"].format(students=left_out), style="red", markup=False)
+    if recorded.failed:
+        failed = ", ".join(shown(s) for s in recorded.failed)
+        console.print(text["not_recorded"].format(students=failed), style="red", markup=False)
+        for line in recorded.errors:
+            console.print(f"  {printable(line, 200)}", style="dim", markup=False)
+    return True
 
 
 def grade_command(args: argparse.Namespace) -> int:
@@ -124,15 +164,14 @@ def grade_command(args: argparse.Namespace) -> int:
         )
     if shard:
         write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=True)
-    if args.nbgrader:
-        from autograder.grading.nbgrader_sync import write_gradebook
-
-        write_gradebook(args.nbgrader, args.out)
+    synced = into_nbgrader(args.nbgrader, args.out, args.lang, console) if args.nbgrader else True
     console.print(summary_table(run, args.lang))
     if run.skipped:
         console.print(text["skipped"].format(skipped=len(run.skipped)))
     graded = len(run.results) - len(run.failed)
     console.print(text["summary"].format(graded=graded, failed=len(run.failed), out=out))
+    if not synced:
+        return 2  # the grades are in OUT; the course could not take them
     # A shard that finished did its task (its failed submissions are recorded): 0, so the job array
     # marks it COMPLETED; `merge` then exits 1 when any submission of the class failed, as `grade` does.
     return 1 if run.failed and not shard else 0
@@ -146,10 +185,8 @@ def merge_command(args: argparse.Namespace) -> int:
     except ShardError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if args.nbgrader:
-        from autograder.grading.nbgrader_sync import write_gradebook
-
-        write_gradebook(args.nbgrader, args.out)
+    if args.nbgrader and not into_nbgrader(args.nbgrader, args.out, args.lang, Console(stderr=True)):
+        return 2
     rows = grades["students"].values()
     failed = sum(row["status"] == "failed" for row in rows)
     parts = len(expand(args.parts))

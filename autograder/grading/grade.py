@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.checks.registry import all_checks
-from autograder.checks.report import StepReport, assess
+from autograder.checks.report import StepReport, assess, cell_failure
 from autograder.core.files import atomic_write, csv_cell, json_text, printable, shown
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS, Step
@@ -72,6 +72,9 @@ class StudentResult:
     reasons: list[str] = field(default_factory=list)
     hash: str = ""
     checks: dict[str, int] = field(default_factory=dict)  # points per check id (for nbgrader's cells)
+    # What each failed check's nbgrader test cell says (autograder.grading.nbgrader_autograde writes
+    # it there, so `--nbgrader` makes autograded notebooks and feedback without running anything twice).
+    messages: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,7 @@ class StudentResult:
             "status": self.status,
             "reasons": self.reasons,
             "checks": self.checks,
+            "messages": self.messages,
             "hash": self.hash,
         }
 
@@ -143,11 +147,13 @@ class Gradebook:
 
     def stored(self, student: str) -> StudentResult:
         row = self.data["students"][student]
-        fields = ("status", "steps", "total", "reasons", "hash", "checks")
+        fields = ("status", "steps", "total", "reasons", "hash", "checks", "messages")
         return StudentResult(student, **{name: row[name] for name in fields})
 
     def unchanged(self, student: str, fingerprint: str) -> bool:
-        return self.data.get("students", {}).get(student, {}).get("hash") == fingerprint
+        row = self.data.get("students", {}).get(student, {})
+        # A row from before failed checks' messages were kept is graded again: nbgrader's cells need them.
+        return row.get("hash") == fingerprint and "messages" in row
 
     def record(self, result: StudentResult) -> None:
         with self.lock:
@@ -205,11 +211,12 @@ class GradeRun:
         return [r for r in self.results if r.status == "failed"]
 
 
-def _failed(student: str, content_hash: str, reason: str) -> StudentResult:
-    """A submission that could not be graded at all: zero everywhere, and why."""
+def _failed(student: str, content_hash: str, reason: dict[str, str], lang: str) -> StudentResult:
+    """A submission that could not be graded at all: zero everywhere, and why (`reason` per language)."""
     steps = {str(s.number): 0 for s in STEPS}
     checks = {c.id: 0 for c in all_checks()}
-    return StudentResult(student, "failed", steps, 0, [reason], content_hash, checks)
+    messages = {c.id: f"\n[{c.id}] {reason['ko']}\n\n[{c.id}] {reason['en']}" for c in all_checks()}
+    return StudentResult(student, "failed", steps, 0, [reason[lang]], content_hash, checks, messages)
 
 
 def _refused(step: Step, snapshot: Snapshot) -> Outcome:
@@ -235,6 +242,7 @@ def _result(submission: Submission, content_hash: str, reports: list[StepReport]
         # A step the grader lost is not the learner's grade: no fingerprint, so a rerun grades it again.
         hash="" if any(r.outcome.lost for r in reports) else content_hash,
         checks=checks,
+        messages={v.check.id: cell_failure(v) for r in reports for v in r.verdicts if not v.passed},
     )
 
 
@@ -273,8 +281,9 @@ def grade_class(
                 try:
                     folder = snapshot.step_folder()
                 except InvalidSubmission as exc:
+                    reason = {language: exc.reason(language) for language in ("ko", "en")}
                     kept = content_hash if exc.final else ""  # not final: a rerun tries again
-                    return _failed(submission.student, kept, exc.reason(lang)), []
+                    return _failed(submission.student, kept, reason, lang), []
                 # Step 4 first: the longest job should not start last.
                 order = sorted(STEPS, key=lambda s: -s.time_limit)
                 futures: dict[int, Future[Outcome]] = {
@@ -306,7 +315,10 @@ def grade_class(
                     feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
                 except Exception as exc:  # noqa: BLE001 - a grader error must not stop the class
                     detail = printable(f"{type(exc).__name__}: {exc}", 200)
-                    result = _failed(submission.student, "", f"{REASONS['grader_error'][lang]} ({detail})")
+                    reason = {
+                        language: f"{text} ({detail})" for language, text in REASONS["grader_error"].items()
+                    }
+                    result = _failed(submission.student, "", reason, lang)
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
                 book.record(result)

@@ -9,8 +9,9 @@ inputs (harness.run_namespace, the same export the child-process grader makes), 
 costs only step 1, and the step's other test cells reuse that result. Nothing here may reach stderr:
 nbgrader scores a test cell that wrote anything there as zero, even when its check passed.
 
-Honest limit: this runs in the learner's own kernel, so a determined learner can tamper with it.
-`keras-course check` (child process, verdicts computed outside learner code) is the tamper-proof grader.
+Honest limit: this runs in the learner's own kernel, so a determined learner can tamper with it. It
+runs in `nbgrader validate`; the course's `nbgrader autograde` does not run it (its test cells get their
+verdicts from the sandbox: autograder.grading.nbgrader_autograde), nor does `keras-course check`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 from autograder.checks.judging import Verdict, judge
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
+from autograder.checks.report import cell_failure, cell_pass
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox import replay
@@ -269,13 +271,9 @@ def step_outcome(step: int, namespace: Mapping[str, Any], timeout: float | None 
     return outcome
 
 
-def _text(verdict: Verdict, lang: str) -> str:
-    return f"[{verdict.check.id}] {verdict.check.title[lang]}\n{verdict.message(lang)}"
-
-
 def failure_message(verdict: Verdict) -> str:
     """Korean first, then English: what was expected, what was found, what to try."""
-    return f"\n{_text(verdict, 'ko')}\n\n{_text(verdict, 'en')}"
+    return cell_failure(verdict)
 
 
 def assert_check(check_id: str, namespace: Mapping[str, Any] | None = None) -> None:
@@ -291,7 +289,7 @@ def assert_check(check_id: str, namespace: Mapping[str, Any] | None = None) -> N
         verdict = judge(check, outcome)
     if not verdict.passed:
         raise CheckFailed(failure_message(verdict))
-    print(f"✓ [{check.id}] {check.title['ko']} / {check.title['en']}")
+    print(cell_pass(check))
 
 
 def clear_cache() -> None:
