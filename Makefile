@@ -8,13 +8,18 @@ export NO_MKDOCS_2_WARNING := 1
 .PHONY: install serve test test-loaded build check bench lint clean system-deps vendor-mermaid
 
 # The browser tests drive Debian's Chromium, the site's figures and its web font are made from a
-# Hangul font (Debian's fonts-nanum), the grader's sandbox is bubblewrap and the job-array test starts
-# a one-node SLURM (slurm-wlm, munge): installed once, when missing, with apt-get (as root, or sudo).
+# Hangul font (Debian's fonts-nanum), the grader's sandbox is bubblewrap, the job-array test starts
+# a one-node SLURM (slurm-wlm, munge) and the container tests build the grader's image with podman (runc,
+# as crun refuses a hybrid cgroup layout) on a Debian base made by debootstrap: installed once, when
+# missing, with apt-get (as root, or sudo).
 CHROMIUM := /usr/bin/chromium
 NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 BWRAP := /usr/bin/bwrap
 SLURMCTLD := /usr/sbin/slurmctld
 MUNGED := /usr/sbin/munged
+PODMAN := /usr/bin/podman
+RUNC := /usr/sbin/runc
+DEBOOTSTRAP := /usr/sbin/debootstrap
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The site's diagrams: mermaid, vendored under docs/ so the site needs no network (refresh: make vendor-mermaid).
 MERMAID_VERSION := 11.17.2
@@ -22,11 +27,13 @@ MERMAID_DIR := docs/assets/vendor/mermaid
 
 install: $(STAMP)
 
-# Re-run only when the dependency list changes; uv makes a full install about a minute.
+# Re-run only when the dependency list changes; uv makes a full install about a minute. Everything the
+# repository's tests and site need: the core (what the grader's image and Gradescope install) and the
+# extras dev, docs and nbgrader (pyproject.toml).
 $(STAMP): pyproject.toml
 	@command -v python3 >/dev/null || { echo "python3 (3.10+) is required"; exit 1; }
 	@test -x $(VENV)/bin/uv || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q uv; }
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev,docs,nbgrader]'
 	@# The grader's sandbox mounts the venv read-only: compile it once, or every child compiles TensorFlow.
 	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	@touch $(STAMP)
@@ -57,10 +64,12 @@ bench: install
 	$(PY) benchmarks/bench.py
 
 system-deps:
-	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ] || [ ! -x $(BWRAP) ] || [ ! -x $(SLURMCTLD) ] || [ ! -x $(MUNGED) ]; then \
-	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)), fonts-nanum, bubblewrap, slurm-wlm and munge first"; exit 1; }; \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ] || [ ! -x $(BWRAP) ] || [ ! -x $(SLURMCTLD) ] || [ ! -x $(MUNGED) ] \
+	    || [ ! -x $(PODMAN) ] || [ ! -x $(RUNC) ] || [ ! -x $(DEBOOTSTRAP) ]; then \
+	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)), fonts-nanum, bubblewrap, slurm-wlm, munge, podman, runc and debootstrap first"; exit 1; }; \
 	  $(SUDO) apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum bubblewrap slurm-wlm munge; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum bubblewrap slurm-wlm munge \
+	    podman runc debootstrap; \
 	fi
 
 vendor-mermaid:

@@ -316,3 +316,22 @@ with ThreadPoolExecutor(8) as pool:
         )
         assert done.returncode == 0, done.stderr[-2000:]
     assert len(list(tmp_path.glob("*.png"))) == 24
+
+
+def test_a_step_the_grader_lost_is_never_kept_as_a_final_grade():
+    """A lost step (its fork server died twice: tests/test_checks.py) makes the student 'failed' with
+    no fingerprint, so a rerun grades them again, and says it was the grader's loss, not theirs."""
+    from autograder.checks.report import assess
+    from autograder.core.outcome import Outcome
+    from autograder.sandbox.runner import lost
+
+    outcomes = [lost(1, "the fork server ended"), *(Outcome(s.number, "not_done") for s in STEPS[1:])]
+    result = grade._result(Submission("minji", Path("minji")), "abc", assess(outcomes), "en")
+    assert result.status == "failed" and result.hash == ""
+    assert (
+        result.reasons[0] == "step 1: the grader lost this step (not the learner's doing): a rerun grades it"
+    )
+    honest = grade._result(
+        Submission("minji", Path("minji")), "abc", assess(outcomes[1:] + [Outcome(1, "not_done")]), "en"
+    )
+    assert honest.hash == "abc"  # the control: the same student with nothing lost keeps its fingerprint
