@@ -40,6 +40,7 @@ TEXT = {
         "late": "늦게 낸 학생: {students}",
         "not_recorded": "nbgrader가 자동 채점하지 못한 제출물: {students}",
         "left_out": "성적부 명단에 없어 넣지 않은 학생 (nbgrader db student add로 더하세요): {students}",
+        "no_nbgrader": "--nbgrader에는 nbgrader가 필요합니다 ({why}): pip install 'keras-course[nbgrader]'",
     },
     "en": {
         "grading": "grading",
@@ -63,6 +64,7 @@ TEXT = {
         "late": "late: {students}",
         "not_recorded": "submissions nbgrader could not autograde: {students}",
         "left_out": "not in the gradebook's student list, so left out (add them with nbgrader db student add): {students}",
+        "no_nbgrader": "--nbgrader needs nbgrader ({why}): pip install 'keras-course[nbgrader]'",
     },
 }
 
@@ -96,6 +98,9 @@ def into_nbgrader(course: Path, out: Path, lang: str, console: Console) -> bool:
         recorded = sync_course(course, out)
     except GradebookError as exc:
         console.print(str(exc), style="red", markup=False)
+        return False
+    except ModuleNotFoundError as exc:  # the grader's image and Gradescope install no nbgrader
+        console.print(text["no_nbgrader"].format(why=exc), style="red", markup=False)
         return False
     if recorded.submitted:
         said = text["recorded"].format(n=len(recorded.submitted), course=course, assignment=ASSIGNMENT)
