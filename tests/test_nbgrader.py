@@ -344,6 +344,8 @@ def cell_outputs(folder: Path) -> dict[str, dict[str, list[dict]]]:
 def run_class(tmp: Path) -> dict[str, Any]:
     """The whole course, as the instructor guide shows it; returns what the tests look at."""
     course = tmp / "course"
+    # A run killed during its control (step 3) leaves the control's .pth behind: it is this test's own.
+    (site_packages() / PLANTED_PTH).unlink(missing_ok=True)
     shutil.copytree(ROOT / "course", course, ignore=shutil.ignore_patterns("gradebook.db", ".nbgrader.log"))
     for generated in ("release", "submitted", "autograded", "feedback", "exchange"):
         shutil.rmtree(course / generated, ignore_errors=True)
