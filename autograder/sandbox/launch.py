@@ -8,6 +8,7 @@ Neither imports the child side's code: they start it as a program and share only
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -105,7 +106,7 @@ class Zygote:
         self.replays = OnceEach()
         try:
             self._start()
-        except ZygoteLost:
+        except BaseException:  # it did not start, or Ctrl+C while it started
             self._starter.shutdown(wait=False)
             self._remove_folders()
             raise
@@ -142,9 +143,11 @@ class Zygote:
             started = ready.get(timeout=self.START_TIMEOUT)
         except queue.Empty:
             started = False
+        except BaseException:  # Ctrl+C while TensorFlow is imported: nothing may be left running
+            self._end(process)
+            raise
         if not started:
-            process.kill()
-            process.wait()
+            self._end(process)
             raise ZygoteLost(f"the fork server did not start{self._complaint()}")
         self._process = process
 
@@ -172,7 +175,7 @@ class Zygote:
                 self._replies[message["id"]].put(message)
         ready.put(False)
         with self._lock:
-            if self._process is process:
+            if self._process is process or self._closed:  # closed: close() let go of it first
                 self._process = None
                 for replies in self._replies.values():  # nobody will answer them any more
                     replies.put({"lost": True})
@@ -271,8 +274,8 @@ class Zygote:
         return process is not None and process.poll() is None
 
     def close(self, wait: float = 30.0) -> None:
-        """Stop the fork server once the steps it runs have ended, killing it after `wait` seconds
-        (in the sandbox that ends every step at once)."""
+        """Stop the fork server once the steps it runs have ended, killing it and every step after
+        `wait` seconds (0: at once)."""
         with self._lock:
             process, self._process, self._closed = self._process, None, True
         if process is not None:
@@ -280,15 +283,49 @@ class Zygote:
                 process.stdin.close()
                 process.wait(timeout=wait)
             except (OSError, subprocess.TimeoutExpired):
-                process.kill()
+                self._end(process)
         self._starter.shutdown(wait=False)
         self._remove_folders()
+
+    def _end(self, process: subprocess.Popen) -> None:
+        """Kill the fork server and every process under it. In the sandbox the steps die with it (its
+        PID namespace ends); without it, they are its descendants (it adopts orphans): killed first."""
+        if not self.isolated:
+            end_descendants(process.pid)
+        process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
 
     def __enter__(self) -> Zygote:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        # Ctrl+C (a KeyboardInterrupt, not an Exception): the steps running are not waited for.
+        self.close(wait=0.0 if kind is not None and not issubclass(kind, Exception) else 30.0)
+
+
+def end_descendants(pid: int, rounds: int = 50) -> None:
+    """SIGKILL every descendant of `pid` (Linux /proc; elsewhere nothing), again until none is left:
+    a process forking as it is killed leaves children that the next round finds."""
+    for _ in range(rounds):
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # ended meanwhile
+            if fields[0] not in "ZX":  # a zombie is already dead: its parent reaps it
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found, todo = [], list(children.get(pid, []))
+        while todo:
+            child = todo.pop()
+            found.append(child)
+            todo.extend(children.get(child, []))
+        if not found:
+            return
+        for child in found:
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
 
 
 def _remove_folders(scratch: Path, stage: Path, groups: StepGroups | None) -> None:
