@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +20,10 @@ import pytest
 
 from autograder.cli import EXIT_INTERRUPTED, INTERRUPTED
 from autograder.core.steps import STEPS
+from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.launch import ZygoteLost
 
-from answers import write_submission
+from answers import BROKEN, write_submission
 from conftest import ROOT
 
 pytestmark = [
@@ -204,3 +207,34 @@ def test_ctrl_c_ends_grade_keeping_the_students_graded_and_a_rerun_goes_on(tmp_p
     students = json.loads((out / "grades.json").read_text(encoding="utf-8"))["students"]
     assert [row["status"] for row in students.values()] == ["graded"] * 3
     assert students["ben"]["total"] == students["cho"]["total"] > 0
+
+
+def test_closing_the_spawning_runner_used_off_linux_ends_its_running_steps(tmp_path):
+    """Off Linux each step is a process of its own (Spawner), in a session of its own that Ctrl+C does
+    not reach: closing the runner, as `check` and `grade` do on Ctrl+C, must end it, not wait for it."""
+    from autograder.sandbox.launch import Spawner
+    from autograder.sandbox.runner import run_step
+
+
+    loop = write_submission(tmp_path / "loop", {1: BROKEN["step1_endless_loop"][0]})
+    spawner = Spawner()
+    result: dict = {}
+    worker = threading.Thread(
+        target=lambda: result.update(outcome=run_step(STEPS[0], loop, Limits(), spawner))
+    )
+    worker.start()
+    deadline = time.monotonic() + 60
+    while not any(b"autograder.sandbox.child.harness" in row["cmdline"] for row in processes().values()):
+        assert time.monotonic() < deadline and worker.is_alive()
+        time.sleep(0.05)
+    under = {
+        p: row for p, row in processes().items() if b"autograder.sandbox.child.harness" in row["cmdline"]
+    }
+    closing = time.monotonic()
+    spawner.close()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and time.monotonic() - closing < 5
+    assert result["outcome"].lost  # not the learner's verdict: a rerun runs it
+    assert all(p not in processes() or processes()[p]["state"] in "ZX" for p in under)
+    with pytest.raises(ZygoteLost):  # and it starts no more
+        spawner.run(1, tmp_path, "step1_data.py", Limits(), 5.0)

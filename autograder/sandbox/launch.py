@@ -304,6 +304,16 @@ class Zygote:
         self.close(wait=0.0 if kind is not None and not issubclass(kind, Exception) else 30.0)
 
 
+def _end_step(child: subprocess.Popen) -> None:
+    """Kill a step's process and (POSIX) every process of its session, then reap it."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.killpg(child.pid, signal.SIGKILL)
+    else:
+        child.kill()
+    child.wait()
+
+
 def end_descendants(pid: int, rounds: int = 50) -> None:
     """SIGKILL every descendant of `pid` (Linux /proc; elsewhere nothing), again until none is left:
     a process forking as it is killed leaves children that the next round finds."""
@@ -383,6 +393,9 @@ class Spawner:
 
     def __init__(self) -> None:
         self.replays = OnceEach()
+        self._lock = threading.Lock()
+        self._children: set[subprocess.Popen] = set()  # the steps running now: close() ends them
+        self._closed = False
 
     def run(
         self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
@@ -391,7 +404,9 @@ class Spawner:
         command += [kind] if kind != "step" else []
         posix = os.name == "posix"
         started = time.monotonic()
-        with open(job / "child.log", "wb") as log:
+        with open(job / "child.log", "wb") as log, self._lock:
+            if self._closed:
+                raise ZygoteLost("the runner was closed")
             child = subprocess.Popen(
                 command,
                 cwd=job,
@@ -402,26 +417,32 @@ class Spawner:
                 start_new_session=posix,
                 preexec_fn=(lambda: contract.limit_resources(dataclasses.asdict(limits))) if posix else None,
             )
-            try:
-                code, timed_out = child.wait(timeout=timeout), False
-            except subprocess.TimeoutExpired:
-                code, timed_out = None, True
-            finally:
-                if posix:
-                    try:
-                        os.killpg(child.pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                else:
-                    child.kill()
-                child.wait()
+            self._children.add(child)
+        try:
+            code, timed_out = child.wait(timeout=timeout), False
+        except subprocess.TimeoutExpired:
+            code, timed_out = None, True
+        finally:
+            _end_step(child)
+            with self._lock:
+                self._children.discard(child)
+        if self._closed:  # ended by close() (Ctrl+C), not by the learner's code: not its verdict
+            raise ZygoteLost("the runner was closed")
         return {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - started}
 
     def close(self, wait: float = 0.0) -> None:
-        pass
+        """Start no more steps; end the ones running after `wait` seconds (0: at once)."""
+        deadline = time.monotonic() + wait
+        with self._lock:
+            self._closed, running = True, list(self._children)
+        for child in running:
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _end_step(child)
 
     def __enter__(self) -> Spawner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        pass
+        self.close()
