@@ -215,7 +215,6 @@ def test_closing_the_spawning_runner_used_off_linux_ends_its_running_steps(tmp_p
     from autograder.sandbox.launch import Spawner
     from autograder.sandbox.runner import run_step
 
-
     loop = write_submission(tmp_path / "loop", {1: BROKEN["step1_endless_loop"][0]})
     spawner = Spawner()
     result: dict = {}
