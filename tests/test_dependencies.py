@@ -33,8 +33,9 @@ NBGRADER_MODULES = (
     "autograder/grading/nbgrader_sync.py",
 )
 PARTS = {  # where each role's code lives (the first match wins: NBGRADER_MODULES before autograder/)
-    "nbgrader": NBGRADER_MODULES,
-    "core": ("autograder/", "solutions/", "exercises/"),
+    "nbgrader": (*NBGRADER_MODULES, "course/nbgrader_config.py"),
+    # The learner's code too: the answers, the stubs and the site's "try more" files run where `check` does.
+    "core": ("autograder/", "solutions/", "exercises/", "docs/_snippets/"),
     "docs": ("sitegen/", "hooks/"),
     "dev": ("tests/", "benchmarks/"),
 }
@@ -106,8 +107,9 @@ def top_level_imports(source: str) -> set[str]:
 
 def code_files(root: Path = ROOT) -> Iterable[Path]:
     for prefixes in PARTS.values():
-        for folder in {prefix.split("/")[0] for prefix in prefixes}:
-            yield from sorted((root / folder).rglob("*.py"))
+        for prefix in prefixes:
+            folder = prefix if prefix.endswith("/") else prefix.rpartition("/")[0]
+            yield from (p for p in sorted((root / folder).rglob("*.py")) if part_of(p, root))
 
 
 def third_party(root: Path = ROOT) -> dict[str, dict[str, set[str]]]:
