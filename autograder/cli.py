@@ -4,12 +4,16 @@ read a `hint`; instructors `grade` a class, build the learners' `release` and se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from autograder.checks.registry import NO_HIDDEN, all_checks, hidden_available
 from autograder.checks.report import assess, render, to_json
@@ -41,6 +45,10 @@ MESSAGES = {
         "en": "Need more? Run the same command again for the next hint (all at once: --all; start over: --reset)",
     },
 }
+# Ctrl+C can come before the language is known (while the arguments are read): both languages, one line.
+INTERRUPTED = "keras-course: Ctrl+C로 멈췄습니다 / stopped by Ctrl+C"
+# The shell's convention for a program ended by SIGINT: 128 + 2.
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 
 Handler = Callable[[argparse.Namespace], int]
@@ -159,11 +167,39 @@ def _hint(args: argparse.Namespace) -> int:
     return 0
 
 
+def version() -> str:
+    """The installed distribution's version: whichever distribution holds this package (the
+    repository's keras-course, or a learners' package built from it)."""
+    names = metadata.packages_distributions().get(__name__.partition(".")[0], ["keras-course"])
+    for name in dict.fromkeys(names):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown (not installed: pip install .)"
+
+
+class _Version(argparse.Action):
+    """`--version`: looked up only when asked (reading the installed distributions takes a moment)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"{parser.prog} {version()}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="keras-course", description=__doc__)
+    root.add_argument("--version", action=_Version, help="print the version and exit")
+    # --lang goes before the subcommand or after it (after wins): the root holds the default, and the
+    # subcommands' own --lang sets it only when given.
+    languages = "ko (default; or the KERAS_COURSE_LANG variable) or en"
+    root.add_argument("--lang", choices=LANGUAGES, default=default_lang(), help=languages)
     sub = root.add_subparsers(dest="command", required=True)
     lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=LANGUAGES, default=default_lang(), help="ko (default) or en")
+    lang.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=languages)
 
     check = sub.add_parser("check", parents=[lang], help="check your step files")
     check.add_argument(
@@ -313,8 +349,26 @@ def _instructor_course_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    return args.run(args)
+    """Run one command; its exit status. Ctrl+C ends any command with EXIT_INTERRUPTED and one line,
+    no traceback: each command has already ended its children and kept what it finished (`grade`
+    keeps the students graded so far; a rerun goes on from there)."""
+    try:
+        args = parser().parse_args(argv)
+        return args.run(args)
+    except KeyboardInterrupt:
+        return interrupted()
+
+
+def interrupted() -> int:
+    """Say that Ctrl+C stopped the command, on stderr; EXIT_INTERRUPTED. A second Ctrl+C while the
+    interpreter finishes (its threads end) must not print a traceback either."""
+    with contextlib.suppress(ValueError):  # ValueError: main() was called outside the main thread
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        print(INTERRUPTED, file=sys.stderr, flush=True)
+    except OSError:  # the terminal is gone
+        pass
+    return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ DOCS_AND_COURSE_TOOLS = {
     "mkdocs-material",
     "mkdocs-static-i18n",
     "pymdown-extensions",
-    "jupytext",
     "nbgrader",
     "nbformat",
     "playwright",

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-from autograder.cli import main
+import pytest
+
+from autograder.cli import main, parser
 from autograder.core.steps import STEPS
 
 from answers import write_submission
@@ -73,3 +78,37 @@ def test_check_reads_a_notebook_as_grade_does(tmp_path, capsys):
     (tmp_path / "mine.ipynb").write_text("{ not JSON", encoding="utf-8")
     assert main(["check", str(tmp_path / "mine.ipynb"), "--lang", "en"]) == 2
     assert "cannot read the notebook: not a readable notebook" in capsys.readouterr().err
+
+
+def test_version_is_the_installed_distributions(capsys):
+    from importlib import metadata
+
+    expected = metadata.version("keras-course")
+    try:
+        main(["--version"])
+    except SystemExit as done:
+        assert done.code == 0
+    assert capsys.readouterr().out == f"keras-course {expected}\n"
+    installed = subprocess.run(
+        [str(Path(sys.executable).parent / "keras-course"), "--version"], capture_output=True, text=True
+    )
+    assert installed.returncode == 0 and installed.stdout == f"keras-course {expected}\n"
+
+
+def test_lang_goes_before_or_after_the_subcommand_the_last_one_winning(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.delenv("KERAS_COURSE_LANG", raising=False)
+    for argv, first_line in [
+        (["hint", "1", "--all"], "1단계 힌트 1/3"),
+        (["--lang", "en", "hint", "1", "--all"], "Hint 1/3 for step 1"),
+        (["hint", "1", "--all", "--lang", "en"], "Hint 1/3 for step 1"),
+        (["--lang", "en", "hint", "1", "--all", "--lang", "ko"], "1단계 힌트 1/3"),
+    ]:
+        assert main(argv) == 0
+        assert capsys.readouterr().out.startswith(first_line), argv
+    assert parser().parse_args(["--lang", "en", "check"]).lang == "en"
+    assert parser().parse_args(["check", "--lang", "en"]).lang == "en"
+    assert parser().parse_args(["release", "x"]).lang == "ko"
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--lang", "fr", "check"])
+    assert "invalid choice: 'fr'" in capsys.readouterr().err

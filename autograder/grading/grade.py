@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable, Collection
@@ -30,7 +31,7 @@ from autograder.core.steps import STEPS, Step
 from autograder.core.submissions import InvalidSubmission, Snapshot, Submission, discover
 from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child.contract import Limits
-from autograder.sandbox.launch import Spawner, Zygote, unavailable_reason
+from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
 from autograder.sandbox.runner import run_step, start_runner
 
 # Statuses meaning the grader could not run a step (as opposed to the learner's code being wrong).
@@ -184,19 +185,29 @@ class LazyZygote:
         self._lock = threading.Lock()
         self._sandboxed = sandboxed
         self._zygote: Zygote | Spawner | None = None
+        self._closed = False
 
     def get(self) -> Zygote | Spawner:
         with self._lock:
+            if self._closed:
+                raise ZygoteLost("the run is over")
             if self._zygote is None:
                 self._zygote = start_runner(self._sandboxed)
+                if self._closed:  # the run was stopped while it started: close() missed it
+                    self._zygote.close(wait=0.0)
             return self._zygote
+
+    def close(self, wait: float = 30.0) -> None:
+        """Stop the zygote once its steps end, or after `wait` seconds (0: at once, with its steps)."""
+        self._closed = True
+        if self._zygote is not None:
+            self._zygote.close(wait)
 
     def __enter__(self) -> LazyZygote:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._zygote is not None:
-            self._zygote.close()
+        self.close()
 
 
 @dataclass
@@ -272,6 +283,7 @@ def grade_class(
     checks = all_checks()
     workers = workers or os.cpu_count() or 1
     zygote = LazyZygote(sandboxed)
+    stopped = threading.Event()  # Ctrl+C: the students being graded are not written (a rerun grades them)
     with tempfile.TemporaryDirectory(prefix="keras-course-grade-") as tmp, zygote:
         with ThreadPoolExecutor(max_workers=workers) as steps_pool, ThreadPoolExecutor(workers) as pool:
 
@@ -311,6 +323,8 @@ def grade_class(
                         on_student and on_student(None)
                         return
                     result, reports = judge_one(submission, snapshot, content_hash)
+                    if stopped.is_set():  # its steps may have been cut short: not its grade
+                        return
                     maximum = sum(book.data["steps"].values())
                     feedback.write(out / "feedback" / submission.student, result, reports, lang, maximum)
                 except Exception as exc:  # noqa: BLE001 - a grader error must not stop the class
@@ -321,11 +335,36 @@ def grade_class(
                     result = _failed(submission.student, "", reason, lang)
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
+                if stopped.is_set():
+                    return
                 book.record(result)
                 run.results.append(result)
                 on_student and on_student(result)
 
             chosen = [s for s in discover(submissions_root) if students is None or s.student in students]
-            list(pool.map(grade_one, chosen))
+            try:
+                list(pool.map(grade_one, chosen))
+            except BaseException:
+                _stop(stopped, (pool, steps_pool), zygote)
+                raise
     run.results.sort(key=lambda r: r.student)
     return run
+
+
+def _stop(stopped: threading.Event, pools: tuple[ThreadPoolExecutor, ...], zygote: LazyZygote) -> None:
+    """Ctrl+C: grade nobody else, end every step now (the zygote and its children), and let the
+    threads of the students in progress end without writing them. What is in grades.json stays: each
+    student was written whole, atomically, when graded. A second Ctrl+C does not cut this short."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        stopped.set()
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+        zygote.close(wait=0.0)
+        for pool in pools:
+            pool.shutdown(wait=True)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)

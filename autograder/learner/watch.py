@@ -71,7 +71,6 @@ MESSAGES = {
         "ko": "다섯 단계를 모두 통과했습니다! 계속 지켜보고 있으니 값을 바꿔 저장해 보세요 (더 해 보기). 끝내기: Ctrl+C",
         "en": "All five steps pass! Still watching: change a value and save to see what happens (Try more). Stop: Ctrl+C",
     },
-    "stopped": {"ko": "지켜보기를 끝냈습니다.", "en": "Stopped watching."},
 }
 
 
@@ -245,18 +244,15 @@ def watch_command(args: argparse.Namespace) -> int:
     session = Session(folder, args.lang, Limits(timeout=args.timeout), console, output=args.output)
     try:
         session.run(STEP_BY_NUMBER[args.step or 1])
-    except KeyboardInterrupt:
-        pass
-    finally:
+    finally:  # Ctrl+C (or a closed terminal): the only way out of a session
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the clean-up short
         session.runners.close()
-    with contextlib.suppress(OSError):  # the terminal may be gone
-        console.print()
-        console.print(MESSAGES["stopped"][args.lang])
-    for number, handler in previous.items():  # as they were: `watch` may run inside a larger program
-        if handler is not None:
-            signal.signal(number, handler)
-    return 0
+        with contextlib.suppress(OSError):  # the terminal may be gone
+            console.print()
+        for number, handler in previous.items():  # as they were: `watch` may run inside a larger program
+            if handler is not None:
+                signal.signal(number, handler)
+    return 0  # not reached: the session ends by KeyboardInterrupt, which `keras-course` turns into 130
 
 
 STOP_SIGNALS = tuple(

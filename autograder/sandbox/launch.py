@@ -8,6 +8,7 @@ Neither imports the child side's code: they start it as a program and share only
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -105,7 +106,7 @@ class Zygote:
         self.replays = OnceEach()
         try:
             self._start()
-        except ZygoteLost:
+        except BaseException:  # it did not start, or Ctrl+C while it started
             self._starter.shutdown(wait=False)
             self._remove_folders()
             raise
@@ -142,9 +143,11 @@ class Zygote:
             started = ready.get(timeout=self.START_TIMEOUT)
         except queue.Empty:
             started = False
+        except BaseException:  # Ctrl+C while TensorFlow is imported: nothing may be left running
+            self._end(process)
+            raise
         if not started:
-            process.kill()
-            process.wait()
+            self._end(process)
             raise ZygoteLost(f"the fork server did not start{self._complaint()}")
         self._process = process
 
@@ -172,7 +175,7 @@ class Zygote:
                 self._replies[message["id"]].put(message)
         ready.put(False)
         with self._lock:
-            if self._process is process:
+            if self._process is process or self._closed:  # closed: close() let go of it first
                 self._process = None
                 for replies in self._replies.values():  # nobody will answer them any more
                     replies.put({"lost": True})
@@ -271,8 +274,8 @@ class Zygote:
         return process is not None and process.poll() is None
 
     def close(self, wait: float = 30.0) -> None:
-        """Stop the fork server once the steps it runs have ended, killing it after `wait` seconds
-        (in the sandbox that ends every step at once)."""
+        """Stop the fork server once the steps it runs have ended, killing it and every step after
+        `wait` seconds (0: at once)."""
         with self._lock:
             process, self._process, self._closed = self._process, None, True
         if process is not None:
@@ -280,15 +283,59 @@ class Zygote:
                 process.stdin.close()
                 process.wait(timeout=wait)
             except (OSError, subprocess.TimeoutExpired):
-                process.kill()
+                self._end(process)
         self._starter.shutdown(wait=False)
         self._remove_folders()
+
+    def _end(self, process: subprocess.Popen) -> None:
+        """Kill the fork server and every process under it. In the sandbox the steps die with it (its
+        PID namespace ends); without it, they are its descendants (it adopts orphans): killed first."""
+        if not self.isolated:
+            end_descendants(process.pid)
+        process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
 
     def __enter__(self) -> Zygote:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        # Ctrl+C (a KeyboardInterrupt, not an Exception): the steps running are not waited for.
+        self.close(wait=0.0 if kind is not None and not issubclass(kind, Exception) else 30.0)
+
+
+def _end_step(child: subprocess.Popen) -> None:
+    """Kill a step's process and (POSIX) every process of its session, then reap it."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.killpg(child.pid, signal.SIGKILL)
+    else:
+        child.kill()
+    child.wait()
+
+
+def end_descendants(pid: int, rounds: int = 50) -> None:
+    """SIGKILL every descendant of `pid` (Linux /proc; elsewhere nothing), again until none is left:
+    a process forking as it is killed leaves children that the next round finds."""
+    for _ in range(rounds):
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # ended meanwhile
+            if fields[0] not in "ZX":  # a zombie is already dead: its parent reaps it
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found, todo = [], list(children.get(pid, []))
+        while todo:
+            child = todo.pop()
+            found.append(child)
+            todo.extend(children.get(child, []))
+        if not found:
+            return
+        for child in found:
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
 
 
 def _remove_folders(scratch: Path, stage: Path, groups: StepGroups | None) -> None:
@@ -346,6 +393,9 @@ class Spawner:
 
     def __init__(self) -> None:
         self.replays = OnceEach()
+        self._lock = threading.Lock()
+        self._children: set[subprocess.Popen] = set()  # the steps running now: close() ends them
+        self._closed = False
 
     def run(
         self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
@@ -354,7 +404,9 @@ class Spawner:
         command += [kind] if kind != "step" else []
         posix = os.name == "posix"
         started = time.monotonic()
-        with open(job / "child.log", "wb") as log:
+        with open(job / "child.log", "wb") as log, self._lock:
+            if self._closed:
+                raise ZygoteLost("the runner was closed")
             child = subprocess.Popen(
                 command,
                 cwd=job,
@@ -365,26 +417,32 @@ class Spawner:
                 start_new_session=posix,
                 preexec_fn=(lambda: contract.limit_resources(dataclasses.asdict(limits))) if posix else None,
             )
-            try:
-                code, timed_out = child.wait(timeout=timeout), False
-            except subprocess.TimeoutExpired:
-                code, timed_out = None, True
-            finally:
-                if posix:
-                    try:
-                        os.killpg(child.pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                else:
-                    child.kill()
-                child.wait()
+            self._children.add(child)
+        try:
+            code, timed_out = child.wait(timeout=timeout), False
+        except subprocess.TimeoutExpired:
+            code, timed_out = None, True
+        finally:
+            _end_step(child)
+            with self._lock:
+                self._children.discard(child)
+        if self._closed:  # ended by close() (Ctrl+C), not by the learner's code: not its verdict
+            raise ZygoteLost("the runner was closed")
         return {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - started}
 
     def close(self, wait: float = 0.0) -> None:
-        pass
+        """Start no more steps; end the ones running after `wait` seconds (0: at once)."""
+        deadline = time.monotonic() + wait
+        with self._lock:
+            self._closed, running = True, list(self._children)
+        for child in running:
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _end_step(child)
 
     def __enter__(self) -> Spawner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        pass
+        self.close()

@@ -171,6 +171,13 @@ def run_steps(
         with start_runner(steps=steps) as own:
             return run_steps(folder, steps, jobs, limits, own)
     order = sorted(steps, key=lambda s: -s.time_limit)
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+    try:
         outcomes = {o.step: o for o in pool.map(lambda s: run_step(s, folder, limits, zygote), order)}
+    except BaseException:
+        # Ctrl+C: wait for no step. The fork server's owner closes it on the way out, which ends the
+        # steps still running (autograder.sandbox.launch.Zygote.__exit__), and their threads with them.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [outcomes[step.number] for step in steps]
