@@ -180,8 +180,8 @@ def write_gradescope_bundle(out: Path) -> list[str]:
     import zipfile
 
     files = {name: _require(GRADESCOPE / name) for name in ("setup.sh", "run_autograder")}
-    files["pyproject.toml"] = _require(ROOT / "pyproject.toml")
-    files["README.md"] = _require(ROOT / "README.md")
+    for name in ("pyproject.toml", "README.md", "LICENSE", "constraints.txt"):  # setup.sh installs with the pins
+        files[name] = _require(ROOT / name)
     package = ROOT / "autograder"
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
