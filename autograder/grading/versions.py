@@ -81,4 +81,3 @@ def constraints_text(measured_with: dict[str, object]) -> str:
         for distribution in distributions
     ]
     return CONSTRAINTS_HEADER + "\n".join(sorted(lines)) + "\n"
-
