@@ -27,13 +27,14 @@ MERMAID_DIR := docs/assets/vendor/mermaid
 
 install: $(STAMP)
 
-# Re-run only when the dependency list changes; uv makes a full install about a minute. Everything the
-# repository's tests and site need: the core (what the grader's image and Gradescope install) and the
-# extras dev, docs and nbgrader (pyproject.toml).
-$(STAMP): pyproject.toml
-	@command -v python3 >/dev/null || { echo "python3 (3.10+) is required"; exit 1; }
+# Re-run only when the dependency list or the pins change; uv makes a full install about a minute.
+# Everything the repository's tests and site need: the core (what the grader's image and Gradescope
+# install) and the extras dev, docs and nbgrader (pyproject.toml), with TensorFlow, Keras and numpy at
+# the versions step 4 was calibrated with (constraints.txt, generated from autograder/calibration.json).
+$(STAMP): pyproject.toml constraints.txt
+	@command -v python3 >/dev/null || { echo "python3 (3.11, 3.12 or 3.13) is required"; exit 1; }
 	@test -x $(VENV)/bin/uv || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q uv; }
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev,docs,nbgrader]'
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev,docs,nbgrader]' -c constraints.txt
 	@# The grader's sandbox mounts the venv read-only: compile it once, or every child compiles TensorFlow.
 	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	@touch $(STAMP)

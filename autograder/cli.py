@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -52,6 +53,50 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 
 Handler = Callable[[argparse.Namespace], int]
+
+# The instructors' commands and the package each needs. The learners' install (keras-course-learner,
+# built by `keras-course release`) holds neither package: there they are not listed, and typed they
+# say so in one line and exit 2.
+INSTRUCTOR_COMMANDS = {
+    "grade": "autograder.grading",
+    "merge": "autograder.grading",
+    "gradescope": "autograder.grading",
+    "release": "autograder.course",
+    "gradescope-bundle": "autograder.course",
+    "course": "autograder.course",
+}
+NOT_INSTALLED = (
+    "keras-course {command}: 강사용 명령이라 학습자용 설치에는 없습니다 / "
+    "an instructor command, not part of the learners' install"
+)
+LEARNERS_DESCRIPTION = (
+    "The `keras-course` command: `check` your exercises (or `watch` them: a check on every save) "
+    "and read a `hint`."
+)
+
+
+def _installed(package: str) -> bool:
+    """Whether this install holds `package` (found, not imported)."""
+    try:
+        return importlib.util.find_spec(package) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _not_installed(args: argparse.Namespace) -> int:
+    print(NOT_INSTALLED.format(command=args.command), file=sys.stderr)
+    return 2
+
+
+def _instructor_parser(sub: argparse._SubParsersAction, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """The parser of an instructor's command; where its package is not installed, an unlisted command
+    that takes any arguments and says so, and a detached parser for the caller to fill in vain."""
+    if _installed(INSTRUCTOR_COMMANDS[name]):
+        return sub.add_parser(name, **kwargs)
+    absent = sub.add_parser(name, add_help=False, prefix_chars="\0")  # no help=: not listed
+    absent.add_argument("ignored", nargs=argparse.REMAINDER)
+    absent.set_defaults(run=_not_installed)
+    return argparse.ArgumentParser(add_help=False)
 
 
 def _sandboxed(args: argparse.Namespace) -> bool | None:
@@ -191,7 +236,10 @@ class _Version(argparse.Action):
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="keras-course", description=__doc__)
+    learners = not any(_installed(package) for package in set(INSTRUCTOR_COMMANDS.values()))
+    root = argparse.ArgumentParser(
+        prog="keras-course", description=LEARNERS_DESCRIPTION if learners else __doc__
+    )
     root.add_argument("--version", action=_Version, help="print the version and exit")
     # --lang goes before the subcommand or after it (after wins): the root holds the default, and the
     # subcommands' own --lang sets it only when given.
@@ -235,7 +283,9 @@ def parser() -> argparse.ArgumentParser:
     watch.add_argument("--output", action="store_true", help="show all your code printed, not the last lines")
     watch.set_defaults(run=_watch)
 
-    grade = sub.add_parser("grade", parents=[lang], help="grade a class of submissions (instructors)")
+    grade = _instructor_parser(
+        sub, "grade", parents=[lang], help="grade a class of submissions (instructors)"
+    )
     grade.add_argument("submissions", type=Path, help="one folder per student, or an nbgrader course")
     grade.add_argument("--out", type=Path, required=True, help="where grades.csv, grades.json, feedback/ go")
     grade.add_argument("--workers", type=int, default=None, help="steps run in parallel (default: cores)")
@@ -255,8 +305,8 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.set_defaults(run=_grade)
 
-    merge = sub.add_parser(
-        "merge", parents=[lang], help="join the shards of a class into one OUT (instructors)"
+    merge = _instructor_parser(
+        sub, "merge", parents=[lang], help="join the shards of a class into one OUT (instructors)"
     )
     merge.add_argument(
         "parts", type=Path, nargs="+", metavar="PART", help="shard-K-of-N folders, or the folder holding them"
@@ -267,8 +317,8 @@ def parser() -> argparse.ArgumentParser:
     merge.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR", help="also write into this gradebook")
     merge.set_defaults(run=_merge)
 
-    gradescope = sub.add_parser(
-        "gradescope", parents=[lang], help="grade one Gradescope upload (instructors)"
+    gradescope = _instructor_parser(
+        sub, "gradescope", parents=[lang], help="grade one Gradescope upload (instructors)"
     )
     gradescope.add_argument(
         "submission", type=Path, help="the upload (on Gradescope: /autograder/submission)"
@@ -288,6 +338,8 @@ def parser() -> argparse.ArgumentParser:
     hint.add_argument("--reset", action="store_true", help="start again from the first hint")
     hint.set_defaults(run=_hint)
     _instructor_course_commands(sub)
+    listed = [n for n in sub.choices if n not in INSTRUCTOR_COMMANDS or _installed(INSTRUCTOR_COMMANDS[n])]
+    sub.metavar = "{" + ",".join(listed) + "}"
     return root
 
 
@@ -325,17 +377,19 @@ def _instructors_only(handler: Handler) -> Handler:
 
 def _instructor_course_commands(sub: argparse._SubParsersAction) -> None:
     """`release`, `gradescope-bundle` and `course init`, run by autograder.course.release."""
-    release = sub.add_parser("release", help="build the learners' .py release (instructors)")
+    release = _instructor_parser(sub, "release", help="build the learners' release and wheel (instructors)")
     release.add_argument("out", help="folder to create")
     release.add_argument("--force", action="store_true", help="replace OUT if it exists")
     release.set_defaults(run=_instructors_only(_release))
 
-    bundle = sub.add_parser("gradescope-bundle", help="build the autograder zip for Gradescope (instructors)")
+    bundle = _instructor_parser(
+        sub, "gradescope-bundle", help="build the autograder zip for Gradescope (instructors)"
+    )
     bundle.add_argument("out", help="zip file to create, e.g. autograder.zip")
     bundle.add_argument("--force", action="store_true", help="replace OUT if it exists")
     bundle.set_defaults(run=_instructors_only(_gradescope_bundle))
 
-    course = sub.add_parser("course", help="nbgrader course tools (instructors)")
+    course = _instructor_parser(sub, "course", help="nbgrader course tools (instructors)")
     actions = course.add_subparsers(dest="action", required=True)
     init = actions.add_parser("init", help="set up a fresh nbgrader course folder")
     init.add_argument("dir", help="course folder to create")

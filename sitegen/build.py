@@ -21,6 +21,13 @@ from sitegen.recordings import Stamped
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+CONSTRAINTS = ROOT / "constraints.txt"  # the calibrated versions, for every install
+
+
+def constraints_file() -> str:
+    from autograder.grading import calibrate, versions
+
+    return versions.constraints_text(calibrate.load()["measured_with"])
 
 
 def targets() -> dict[Path, Callable[[], str | Stamped]]:
@@ -30,6 +37,7 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
         made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
         made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n)
     made[NOTEBOOK] = notebook_text
+    made[CONSTRAINTS] = constraints_file
     from autograder.course import learner_notebook  # it imports this module (stub_source)
 
     for lang, path in learner_notebook.NOTEBOOKS.items():

@@ -1,6 +1,6 @@
 """Measure what installing the course costs, for the setup page: the wheels pip downloads and the
-size of the installed `.venv`, for the learners' bundle (`pip install .` in what `keras-course release`
-writes) and for this repository (`make install`, which must have run).
+size of the installed `.venv`, for the learners' wheel (`pip install dist/keras_course_learner-….whl`
+in what `keras-course release` writes) and for this repository (`make install`, which must have run).
 
     python -m sitegen.install_sizes      # several minutes; writes docs/_snippets/install_sizes.json
 
@@ -91,13 +91,14 @@ def pythons_with_wheels(distribution: str, version: str) -> list[str]:
 
 
 def learners_bundle(scratch: Path) -> dict[str, Any]:
-    """Install the learners' release as its README says, into a new venv, and measure it."""
+    """Install the learners' wheel as the release's README says (plain pip, a new venv); measure it."""
     from autograder.course.release import write_release
 
     bundle = scratch / "bundle"
     write_release(bundle)
+    (wheel,) = (bundle / "dist").glob("*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(bundle / ".venv")], check=True)
-    subprocess.run([str(bundle / ".venv" / "bin" / "pip"), "install", "-q", str(bundle)], check=True)
+    subprocess.run([str(bundle / ".venv" / "bin" / "pip"), "install", "-q", str(wheel)], check=True)
     (scratch / "wheels").mkdir()
     return measure(bundle / ".venv", scratch / "wheels")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from autograder.core import spec
 from autograder.core.steps import LANGUAGES, STEPS
+from autograder.course.release import python_range
 from sitegen import instructor_page, recordings, site_font
 from sitegen.markdown import (
     document,
@@ -243,10 +244,13 @@ def python_versions(lang: str) -> str:
     sizes = json.loads(INSTALL_SIZES.read_text(encoding="utf-8"))
     pythons = sizes["tensorflow_pythons"]
     shown = f"{pythons[0]}–{pythons[-1]}" if len(pythons) > 1 else ", ".join(pythons)
-    requires = sizes["requires_python"]
-    if requires.startswith(">=") and "," not in requires:
-        requires = w["or_newer"].format(version=requires[2:])
-    return w["pythons"].format(requires=requires, tensorflow=sizes["tensorflow"], pythons=shown)
+    specifier = sizes["requires_python"]
+    requires = python_range(specifier)
+    if specifier.startswith(">=") and "," not in specifier:
+        requires = w["or_newer"].format(version=specifier[2:])
+    return w["pythons"].format(
+        requires=requires, specifier=specifier, tensorflow=sizes["tensorflow"], pythons=shown
+    )
 
 
 def setup_page(lang: str) -> str:

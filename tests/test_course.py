@@ -201,7 +201,10 @@ def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learn
     files = {str(p.relative_to(learner.release)) for p in learner.release.rglob("*") if p.is_file()}
     assert {f"exercises/{s.filename}" for s in STEPS} | {"exercises/README.md", "pyproject.toml"} <= files
     assert {f"exercises/{s.checks_filename}" for s in STEPS} <= files
-    assert "README.md" in files
+    assert {"README.md", "LICENSE"} <= files
+    # The learners' wheel, built from the same package files (its contents: tests/test_learner_wheel.py).
+    assert [f for f in files if f.startswith("dist/")] == ["dist/keras_course_learner-0.1.0-py3-none-any.whl"]
+    files.remove("dist/keras_course_learner-0.1.0-py3-none-any.whl")
     # The package's files are exactly what its folders declare learner-facing (autograder.course.layout).
     declared = {module_file(m).relative_to(ROOT).as_posix() for m in layout.learner_modules()}
     assert {f for f in files if f.startswith("autograder/")} == declared

@@ -63,7 +63,7 @@ def test_notebook_is_valid_has_fixed_ids_no_outputs_and_the_stubs() -> None:
         nb = read(lang)
         nbformat.validate(nb)
         assert nb.nbformat == 4
-        ids = ["intro", "setup"]
+        ids = ["intro", "install", "setup"]
         for step in STEPS:
             ids += [f"step{step.number}_intro", f"step{step.number}_answer", f"step{step.number}_check"]
         assert [c.id for c in nb.cells] == [*ids, "all_intro", "all_check"]
@@ -196,7 +196,7 @@ def test_as_generated_every_check_cell_says_what_to_fill_in(tmp_path: Path) -> N
     nb = read("ko")
     outputs = execute(nb, tmp_path)
     assert_clean(nb)
-    assert outputs["setup"] == []
+    assert outputs["install"] == outputs["setup"] == []  # installed here: the install cell does nothing
     for step in STEPS:
         text = table(outputs[f"step{step.number}_check"])
         points = sum(c.points for c in PUBLIC if c.step == step.number)

@@ -371,7 +371,7 @@ def run_class(tmp: Path) -> dict[str, Any]:
     write_answers(tmp, course)
     as_students(tmp, env, "submit", [s for s in students if s != LATE])
     time.sleep(1.1)  # nbgrader's timestamps have microseconds; one second apart is unambiguous
-    due = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    due = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     time.sleep(1.1)
     as_students(tmp, env, "submit", [LATE])
     timed("collect", "collect", ASSIGNMENT)

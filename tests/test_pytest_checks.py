@@ -330,6 +330,10 @@ def test_the_gradescope_bundle_holds_the_two_scripts_at_its_root_and_the_whole_g
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     graded = {"pyproject.toml", "autograder/checks/hidden/step4.py", "autograder/grading/gradescope.py"}
     assert graded <= set(modes)
+    # setup.sh installs with the calibrated versions' pins (constraints.txt), from the bundle itself.
+    assert {"constraints.txt", "LICENSE", "autograder/calibration.json"} <= set(modes)
+    setup = (ROOT / "course" / "gradescope" / "setup.sh").read_text()
+    assert "-c /autograder/source/constraints.txt /autograder/source" in setup
     assert not [name for name in modes if "__pycache__" in name]
     for script in ("setup.sh", "run_autograder"):
         syntax = subprocess.run(["bash", "-n", str(ROOT / "course" / "gradescope" / script)])

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from autograder.grading import versions
+from autograder.grading.grade import grader_version
 from autograder.grading.shards import ShardError, class_fingerprint, deal, parse_shard
 
 from cluster import keras_course, make_class, same_output
@@ -144,6 +146,24 @@ def test_merge_refuses_parts_of_another_grader(parts, tmp_path):
     for k in range(3):
         edit_manifest(parts / f"shard-{k}-of-3", grader="0123456789abcdef")
     refused([str(parts)], out, "graded by grader 0123456789abcdef", "grade them again")
+    assert not out.exists()
+
+
+def test_merge_refuses_parts_graded_under_other_tensorflow_keras_or_numpy(parts, tmp_path):
+    """The same grader code under other versions (autograder/grading/versions.py) is another grader."""
+    here = grader_version()
+    manifests = [json.loads((parts / f"shard-{k}-of-3" / "shard.json").read_text()) for k in range(3)]
+    assert [m["grader"] for m in manifests] == [here] * 3  # each part says what it was graded under
+    installed = versions.installed()
+    assert f"tensorflow {installed['tensorflow']}" in here
+    other = here.replace(f"numpy {installed['numpy']}", "numpy 1.26.4")
+    assert other != here
+    out = tmp_path / "out"
+    edit_manifest(parts / "shard-1-of-3", grader=other)
+    refused([str(parts)], out, "the parts differ in grader", here, other)
+    for k in range(3):
+        edit_manifest(parts / f"shard-{k}-of-3", grader=other)
+    refused([str(parts)], out, f"graded by grader {other}, this keras-course is {here}", "grade them again")
     assert not out.exists()
 
 

@@ -33,7 +33,8 @@ GENERATED = (
 HOW_TO = """\
 ## 이 노트북 쓰는 법 / How to use this notebook
 
-1. 맨 위의 **준비 칸**을 먼저 실행하세요 (칸을 누르고 Shift+Enter). 검사 메시지의 언어는 그 칸의
+1. 맨 위의 **설치 칸**과 **준비 칸**을 먼저 실행하세요 (칸을 누르고 Shift+Enter). 설치 칸은 강좌 패키지가
+   없을 때만(Colab 등) 노트북 옆의 `keras_course_learner-….whl`을 설치합니다. 검사 메시지의 언어는 준비 칸의
    `set_language(...)`로 정합니다: `"ko"` 한국어, `"en"` 영어.
 2. 단계마다 답 칸의 `# YOUR CODE HERE` 아래를 채우고 `raise NotImplementedError()` 줄을 지운 뒤, 그 칸을 실행하세요.
 3. 바로 아래의 `check(N)` 칸을 실행하면 그 단계의 검사 결과가 표로 나옵니다: ✓ 통과, ✗ 실패, – 위의 ✗ 때문에
@@ -43,8 +44,10 @@ HOW_TO = """\
 `check`는 공개 검사만 실행합니다. 숨은 검사의 점수는 강사가 채점할 때 더해집니다. 함수가 오류를 내면 ✗와 그
 이유가 나오고, 끝나지 않으면(무한 루프 같은) 단계의 시간 제한 뒤에 멈추고 ✗로 알려 줍니다.
 
-1. Run the **setup cell** at the top first (click it, then Shift+Enter). Its `set_language(...)` line
-   sets the language of the checks' messages: `"en"` English, `"ko"` Korean.
+1. Run the **install cell** and the **setup cell** at the top first (click it, then Shift+Enter). The
+   install cell installs `keras_course_learner-….whl` from beside the notebook only where the course's
+   package is missing (Colab, say). The setup cell's `set_language(...)` line sets the language of the
+   checks' messages: `"en"` English, `"ko"` Korean.
 2. In each step's answer cell, fill in the lines under `# YOUR CODE HERE`, delete the
    `raise NotImplementedError()` line, and run the cell.
 3. Run the `check(N)` cell right below it: a table of that step's checks, ✓ passed, ✗ failed, – failed
@@ -55,6 +58,43 @@ HOW_TO = """\
 `check` runs the public checks only; the hidden checks add their points when your instructor grades.
 If your function raises an error you get a ✗ with the reason; if it never finishes (an endless loop),
 it is stopped after the step's time limit and reported as a ✗.
+"""
+
+# Where the notebook runs without the course installed (Colab, another Jupyter): pip installs the learners'
+# wheel (`keras-course release` writes it to dist/) into the kernel's own Python. Plain Python, not
+# `%pip`, so the same cell runs (and is tested) outside IPython too. Does nothing where it is installed.
+INSTALL = """\
+# 설치 칸: 강좌 패키지가 없을 때만 설치합니다 / install cell: installs the course's package only where it is missing
+import importlib
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+
+def installed(name):
+    try:
+        return bool(metadata.version(name))
+    except metadata.PackageNotFoundError:
+        return False
+
+
+if not (installed("keras-course-learner") or installed("keras-course")):
+    pattern = "keras_course_learner-*.whl"
+    wheels = sorted(Path().glob(pattern)) + sorted(Path("dist").glob(pattern))
+    if wheels:
+        wheel = str(wheels[-1])
+        print(f"설치 중 (TensorFlow까지 몇 분) / installing (with TensorFlow: a few minutes): {wheel}")
+        command = [sys.executable, "-m", "pip", "install", "-q", wheel]
+        pip = subprocess.run(command, capture_output=True, text=True)
+        print((pip.stdout + pip.stderr)[-3000:] if pip.returncode else "설치했습니다 / installed")
+        importlib.invalidate_caches()
+    else:
+        print(
+            "이 노트북 옆에 keras_course_learner-….whl 파일이 없습니다: 강사가 준 파일을 올리고(Colab: 왼쪽 '파일') 이 칸을 다시 실행하세요.\\n"
+            "No keras_course_learner-….whl beside this notebook: upload the one your instructor gave you "
+            "(Colab: the Files pane on the left) and run this cell again."
+        )
 """
 
 SETUP_HEAD = """\
@@ -111,6 +151,7 @@ def notebook(lang: str = "ko") -> nbformat.NotebookNode:
     total = sum(c.points for c in checks)
     nb.cells = [
         nbformat.v4.new_markdown_cell(GENERATED + "\n" + INTRO + "\n" + HOW_TO, id="intro"),
+        nbformat.v4.new_code_cell(INSTALL.rstrip(), id="install"),
         nbformat.v4.new_code_cell(
             SETUP_HEAD + "\n".join(solution_imports()) + SETUP_TAIL + LANGUAGE_LINE[lang], id="setup"
         ),

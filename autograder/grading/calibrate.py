@@ -3,8 +3,10 @@
     python -m autograder.grading.calibrate --seeds 500 --jobs 2
 
 Writes autograder/calibration.json: the distributions, the pass rate of each variant at
-spec.LOSS_THRESHOLD, and the margins at spec.GRADER_SEED. The threshold itself is a decision kept in
-spec.py; this script only measures (it takes about 20 minutes on 2 cores for 500 seeds).
+spec.LOSS_THRESHOLD, the margins at spec.GRADER_SEED and the versions measured with; and from those
+versions the repository's constraints.txt, which every install honours (autograder/grading/versions.py).
+The threshold itself is a decision kept in spec.py; this script only measures (it takes about 20
+minutes on 2 cores for 500 seeds).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from autograder.core import spec
+from autograder.grading import versions
 
 OUTPUT = Path(__file__).resolve().parents[1] / "calibration.json"
+CONSTRAINTS = Path(__file__).resolve().parents[2] / "constraints.txt"  # the repository's pins
 # Variants measured on every seed, and the costly ones on every `SPARSE`-th seed.
 VARIANTS = ("reference", "untrained", "epochs_10", "batch_size_32")
 SPARSE_VARIANTS = ("target_2y", "sgd")
@@ -113,6 +117,7 @@ def measure(seeds: list[int], jobs: int) -> tuple[dict[str, dict[str, float]], d
     measured_with = {
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
+        "numpy": np.__version__,
         "python": platform.python_version(),
         "machine": platform.machine(),
         "seconds": round(time.perf_counter() - start),
@@ -145,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
         per_seed, measured_with = measure(seeds, args.jobs)
     result = summarize(per_seed, measured_with)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if args.out == OUTPUT and CONSTRAINTS.parent.joinpath("pyproject.toml").exists():  # a repository checkout
+        CONSTRAINTS.write_text(versions.constraints_text(measured_with), encoding="utf-8")
+        print(f"wrote {CONSTRAINTS}: the versions it was measured with, for every install")
     print(json.dumps({k: v for k, v in result.items() if k != "per_seed"}, indent=1))
 
 

@@ -14,6 +14,7 @@ from rich.text import Text
 from autograder.core.files import printable, shown
 from autograder.core.steps import STEPS
 from autograder.core.submissions import discover
+from autograder.grading import versions
 from autograder.grading.grade import GradeRun, StudentResult, grade_class, grader_version
 from autograder.grading.shards import ShardError, deal, expand, merge, parse_shard, part_dir, write_manifest
 from autograder.sandbox.launch import unavailable_reason
@@ -140,6 +141,8 @@ def grade_command(args: argparse.Namespace) -> int:
     elif why := unavailable_reason():
         console.print(text["no_sandbox"].format(why=why), style="red", markup=False)
         return 2
+    if warning := versions.mismatch_warning(args.lang):  # graded all the same: the instructor decides
+        console.print(warning, style="bold red", markup=False)
     everyone = [s.student for s in discover(args.submissions)]
     chosen, out = None, args.out
     if shard:

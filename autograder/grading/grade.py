@@ -29,6 +29,7 @@ from autograder.core.files import atomic_write, csv_cell, json_text, printable, 
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS, Step
 from autograder.core.submissions import InvalidSubmission, Snapshot, Submission, discover
+from autograder.grading import versions
 from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child.contract import Limits
 from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
@@ -54,14 +55,16 @@ REASONS = {
 
 
 def grader_version() -> str:
-    """A hash of the code that decides grades: a change to it regrades every submission."""
+    """A hash of the code that decides grades and the TensorFlow, Keras and numpy it runs with: a change
+    to either regrades every submission, and `merge` refuses parts graded by different ones.
+    E.g. `d588e96b524378bf (tensorflow 2.21.0, keras 3.15.1, numpy 2.4.6)`."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
     # The packages that make a grade: the course's facts, the checks and the sandbox that runs a step.
     decides = sorted(p for name in ("core", "checks", "sandbox") for p in (package / name).rglob("*.py"))
     for path in decides:
         digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return f"{digest.hexdigest()[:16]} ({versions.shown(versions.installed())})"
 
 
 @dataclass
