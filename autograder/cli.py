@@ -1,5 +1,8 @@
 """The `keras-course` command: learners `check` their folder (or `watch` it: a check on every save) and
-read a `hint`; instructors `grade` a class, build the learners' `release` and set up an nbgrader `course`."""
+read a `hint`; instructors `grade` a class, build the learners' `release` and set up an nbgrader `course`.
+
+Over 400 lines: every command's arguments in one parser, as `--help` shows them; the learners' commands
+move to autograder/learner/ with the step-as-unit work (issue 24)."""
 
 from __future__ import annotations
 

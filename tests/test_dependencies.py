@@ -51,6 +51,7 @@ NOT_IMPORTED = {
     "tensorflow": "off Linux x86-64, the `tensorflow` module that tensorflow-cpu provides there",
     "ruff": "a command: `make lint`",
     "pytest-xdist": "a pytest plugin: `make test` runs pytest -n 2",
+    "setuptools": "the learners' wheel's build backend, which `release` runs without isolation",
     PROJECT: "an extra of this project (docs brings nbgrader)",
 }
 # Imported, not declared: why.

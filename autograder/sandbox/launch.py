@@ -4,6 +4,9 @@ it), elsewhere a fresh `python -m autograder.sandbox.child.harness` per step.
 
 Neither imports the child side's code: they start it as a program and share only its contract
 (autograder.sandbox.child.contract: the environment, the limits, the files a step leaves).
+
+Over 400 lines: the fork server's client is one lifecycle (start, probe, send, replies, end on a lost
+server or Ctrl+C) whose locking reads best in one place.
 """
 
 from __future__ import annotations
