@@ -379,6 +379,12 @@ def run_class(tmp: Path) -> dict[str, Any]:
 
     venv = Path(sys.prefix)
     venv_before, course_before = tree_state(venv), tree_state(course / "source")
+    run["planted_by"] = []
+
+    def planted_after(route: str) -> None:  # which route planted, should one ever do it
+        if (site_packages() / PLANTED_PTH).exists() or (course / PLANTED_FILE).exists():
+            run["planted_by"].append(route)
+
     try:
         # 1. nbgrader autograde, as the course's config sets it up.
         run["autograde"] = timed("autograde", "autograde", ASSIGNMENT, ok=False)
@@ -387,6 +393,7 @@ def run_class(tmp: Path) -> dict[str, Any]:
         run["autograde_export"] = export(course, env, "by-autograde.csv")
         run["autograde_scores"] = _scores(course)
         run["autograde_cells"] = cell_outputs(course / "autograded")
+        planted_after("nbgrader autograde")
         shutil.copytree(course / "autograded", tmp / "by-autograde" / "autograded")
         shutil.copytree(course / "feedback", tmp / "by-autograde" / "feedback")
 
@@ -415,6 +422,7 @@ def run_class(tmp: Path) -> dict[str, Any]:
         run["grade_export"] = export(course, env, "by-grade.csv")
         run["grade_scores"] = _scores(course)
         run["grade_cells"] = cell_outputs(course / "autograded")
+        planted_after("keras-course grade --nbgrader")
         timed("generate_feedback after grade", "generate_feedback", ASSIGNMENT)
         timed("release_feedback after grade", "release_feedback", ASSIGNMENT)
         run["feedback_pages"] = {
@@ -429,6 +437,7 @@ def run_class(tmp: Path) -> dict[str, Any]:
         run["button"] = subprocess.run(button, cwd=course, env=env, capture_output=True, text=True)
         times["Formgrader's Autograde button"] = round(time.perf_counter() - started, 1)
         run["button_scores"] = _scores(course)[INTRUDER]
+        planted_after("Formgrader's Autograde button")
         run["sandboxed_texts"] = {
             **files_text(tmp / "by-autograde"),
             **files_text(course / "autograded"),
@@ -606,7 +615,8 @@ def test_the_intruder_gets_nothing_through_the_sandbox(class_run: dict[str, Any]
     nothing planted; its points are the sandbox's: steps 2-5 earned, step 1 none, forgeries ignored."""
     texts = class_run["sandboxed_texts"]
     assert len(texts) > 30 and not leaked(texts, stolen_secrets())
-    assert class_run["planted"] == [] and class_run["venv_changed"] == [] and not class_run["course_changed"]
+    assert class_run["planted"] == [], class_run["planted_by"]
+    assert class_run["venv_changed"] == [] and not class_run["course_changed"]
     # The attack did run, in the sandbox: make_data raised what _attack found, nothing but errors.
     first = class_run["autograde_cells"][INTRUDER][sorted(STEP_IDS[1])[0].replace(".", "_")]
     error = first[0]["evalue"]
