@@ -180,8 +180,26 @@ def glossary_rows(lang: str) -> str:
     return "\n".join(lines)
 
 
+def keras2_errors(lang: str) -> str:
+    """Keras 2 habits and beginners' mistakes, the error Keras 3 gives and the advice `check` gives for
+    it: the same table (autograder.checks.diagnosis) the checker reads."""
+    from autograder.checks.diagnosis import CAUSES
+
+    w = words("pages", lang)
+    rows = [
+        [
+            f"`{cause.example}`",
+            f"`{cause.error}: {cause.sample}`",
+            cause.sample_advice()[lang],
+            f"[{w['step_n'].format(n=cause.step)}](step{cause.step}.md)",
+        ]
+        for cause in sorted(CAUSES, key=lambda c: c.step)
+    ]
+    return table([w["habit_wrote"], w["habit_error"], w["habit_fix"], w["step"]], rows)
+
+
 def glossary_page(lang: str) -> str:
-    return document(section("terms", glossary_rows(lang)))
+    return document(section("terms", glossary_rows(lang)), section("keras2-errors", keras2_errors(lang)))
 
 
 def check_time(lang: str) -> str:

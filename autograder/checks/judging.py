@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autograder.checks.diagnosis import advice
 from autograder.checks.library import Check, Text, found, text
 from autograder.checks.registry import by_id, first_of
 from autograder.core.outcome import Outcome
@@ -185,6 +186,17 @@ CALL_HINTS = {
 }
 
 
+def call_hint(outcome: Outcome, function: str) -> Text | None:
+    """What to try when `function` did not return: the advice for its error's cause where one is
+    known (autograder.checks.diagnosis), else the tip for how it failed."""
+    status = outcome.call_status(function)
+    if status in ("error", "import_error"):
+        error = outcome.error or outcome.calls.get(function, {}).get("error") or {}
+        if (specific := advice(error)) is not None:
+            return specific
+    return CALL_HINTS.get(status)
+
+
 def _skipped(chk: Check, first: str, why: Text) -> Verdict:
     """A failure that an earlier one of the step explains: said once there, pointed at here."""
     return Verdict(
@@ -221,7 +233,7 @@ def judge(chk: Check, outcome: Outcome) -> Verdict:
         first = first_of(chk)
         if first not in (None, chk.id):
             return _skipped(chk, first, why)
-        return Verdict(chk, False, why, LOST_HINT if outcome.lost else CALL_HINTS.get(status))
+        return Verdict(chk, False, why, LOST_HINT if outcome.lost else call_hint(outcome, chk.needs))
     verdict = _run(chk, outcome)
     if not verdict.passed:
         for earlier in chk.after:
