@@ -31,6 +31,8 @@ from __future__ import annotations
 import ast
 import csv
 import datetime
+import fcntl
+import hashlib
 import html
 import json
 import os
@@ -39,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -474,7 +477,15 @@ def run_class(tmp: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def class_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     started = time.perf_counter()
-    run = run_class(tmp_path_factory.mktemp("nbgrader"))
+    # The control plants into this venv on purpose: a second class run at the same time (one full run
+    # was seen running this fixture on both xdist workers) would read it as planted by its sandbox.
+    lock = (
+        Path(tempfile.gettempdir())
+        / f"keras-course-nbgrader-{hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]}.lock"
+    )
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        run = run_class(tmp_path_factory.mktemp("nbgrader"))
     print(json.dumps({**run["times"], "total": round(time.perf_counter() - started, 1)}))
     return run
 

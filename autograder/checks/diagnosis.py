@@ -29,7 +29,8 @@ class Cause:
     def sample_advice(self) -> Text:
         """The advice as the sample error gets it (the site's table)."""
         match = self.message.search(self.sample)
-        assert match is not None, self.name
+        if match is None:
+            raise ValueError(f"{self.name}: its sample does not match its pattern")
         return self.advice(match)
 
 
@@ -226,5 +227,4 @@ def advice(error: dict) -> Text | None:
     if cause is None:
         return None
     match = cause.message.search(str(error.get("message", "")))
-    assert match is not None  # diagnose matched it
-    return cause.advice(match)
+    return cause.advice(match) if match is not None else None  # diagnose matched it: never None
