@@ -129,17 +129,20 @@ def wheelhouse(folder: Path, phases: Phases) -> Path:
         target = ["--python-version", version, "--implementation", "cp", "--abi", f"cp{version}"]
         for platform in ("manylinux_2_28", "manylinux_2_27", "manylinux_2_17", "manylinux2014", "manylinux1"):
             target += ["--platform", f"{platform}_x86_64"]
+    # Its own cache: in full runs, with other tests' pip installs going at the same time, this download
+    # failed (ResolutionImpossible) every time while alone it passed. Once more before giving up.
+    command = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", *target]
+    command += ["--cache-dir", str(folder.parent / "pip-cache"), "-c", str(constraints), "-d", str(folder)]
+    command += [str(ROOT), "setuptools>=68", "wheel"]
     with phases.measure("pip download (wheels, once for both images)"):
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", *target]
-            + ["-c", str(constraints), "-d", str(folder), str(ROOT), "setuptools>=68", "wheel"],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
+        for _ in range(2):
+            done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+            if done.returncode == 0:
+                break
     # pip warns once per package about this machine's missing local index: keep only what it says else.
-    said = [line for line in done.stderr.splitlines() if "is ignored: it is neither a file" not in line]
-    assert done.returncode == 0, "\n".join(said)[-4000:]
+    output = (done.stdout + done.stderr).splitlines()
+    said = [line for line in output if "is ignored: it is neither a file" not in line]
+    assert done.returncode == 0, "\n".join(said)[-6000:]
     return folder
 
 
