@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterator
 from importlib import metadata
@@ -116,10 +117,15 @@ def wheelhouse(folder: Path, phases: Phases) -> Path:
     compute what the host does), plus the build backend: the images install from here, offline."""
     folder.mkdir(parents=True, exist_ok=True)
     tools = {"keras-course", "pip", "setuptools", "wheel"}  # the build backend: setuptools>=68, below
+    # The venv's own folders only: once a test has imported setuptools, sys.path also holds
+    # setuptools/_vendor, whose older `packaging` made the constraints contradict themselves (CI).
+    venv = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     pins = sorted(
-        f"{dist.metadata['Name']}=={dist.version}"
-        for dist in metadata.distributions()
-        if dist.metadata["Name"] and dist.metadata["Name"].lower() not in tools
+        {
+            f"{dist.metadata['Name']}=={dist.version}"
+            for dist in metadata.distributions(path=venv)
+            if dist.metadata["Name"] and dist.metadata["Name"].lower() not in tools
+        }
     )
     constraints = folder.parent / "constraints.txt"
     constraints.write_text("\n".join(pins) + "\n")
