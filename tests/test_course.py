@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
 
 from autograder.checks.registry import all_checks
@@ -269,7 +270,8 @@ def test_pytest_runs_the_public_checks_in_the_installed_release(learner: Learner
     pytest_command = [str(learner.python), "-m", "pytest", "-p", "no:cacheprovider", "exercises/"]
     done = run([*pytest_command, "--hidden", "--lang", "en"], cwd=learner.release, env=learner.env())
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "16 failed" in done.stdout and "total: 0/16 points" in done.stdout
+    steps = len(STEPS)  # one ✗ a step; its other checks wait for it (skipped, not failed)
+    assert f"{steps} failed, {16 - steps} skipped" in done.stdout and "total: 0/16 points" in done.stdout
     assert "hidden checks are not installed here" in done.stdout + done.stderr
 
 
@@ -308,8 +310,21 @@ print(json.dumps({"code": int(code), "files": files, "tests": sorted(reporter.pa
 """
 
 
-def classroom_grade(learner: Learner, repository: Path, max_score: int) -> dict:
-    done = run([str(learner.python), "-c", CLASSROOM, str(max_score)], cwd=repository, env=learner.env())
+def classroom_env(release: Path) -> dict[str, str]:
+    """The environment the workflow gives the grader's step (`env:`), as GitHub passes it on."""
+    workflow = yaml.safe_load(
+        (release / ".github" / "workflows" / "classroom.yml").read_text(encoding="utf-8")
+    )
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    grader = next(
+        s for s in steps if s.get("uses", "").startswith("classroom-resources/autograding-python-grader")
+    )
+    return {k: str(v) for k, v in grader.get("env", {}).items()}
+
+
+def classroom_grade(learner: Learner, repository: Path, max_score: int, workflow_env: bool = True) -> dict:
+    env = {**learner.env(), **(classroom_env(learner.release) if workflow_env else {})}
+    done = run([str(learner.python), "-c", CLASSROOM, str(max_score)], cwd=repository, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -338,6 +353,15 @@ def test_github_classroom_grader_gives_the_solutions_full_points_and_a_mistake_p
     graded = classroom_grade(learner, repository, len(public))
     public_fails = {c.id for c in public} & mutant.fails
     assert public_fails and graded["score"] == len(public) - len(public_fails)
+
+    # An untouched step: one ✗ and its waiting checks ("–", skipped in pytest) all score 0 there,
+    # because the workflow tells pytest so; without it, this grader counts each skip as a pass.
+    shutil.copy(learner.release / "exercises" / "step2_model.py", repository / "exercises" / "step2_model.py")
+    step2 = sum(c.step == 2 for c in public)
+    graded = classroom_grade(learner, repository, len(public))
+    assert graded["score"] == len(public) - len(public_fails) - step2
+    graded = classroom_grade(learner, repository, len(public), workflow_env=False)
+    assert graded["score"] == len(public) - len(public_fails) - 1
 
 
 def test_a_hidden_test_cell_fails_loudly_where_hidden_checks_are_missing(

@@ -37,8 +37,11 @@ class Verdict:
         if self.passed:
             return self.check.title[lang]
         labels = LABELS[lang]
+        expected = f"{labels['expected']}: {self.check.expected[lang]}"
+        if self.skipped:  # the ✗ above says what went wrong and what to try: not repeated here
+            return f"{expected}\n{WAITING[lang]}"
         return (
-            f"{labels['expected']}: {self.check.expected[lang]}\n"
+            f"{expected}\n"
             f"{labels['found']}: {self.found[lang]}\n"
             f"{labels['try']}: {(self.hint or self.check.hint)[lang]}"
         )
@@ -48,6 +51,8 @@ LABELS = {
     "ko": {"expected": "기대한 것", "found": "실제로 나온 것", "try": "해 볼 것"},
     "en": {"expected": "Expected", "found": "Found", "try": "Try"},
 }
+# What a check that waits for an earlier ✗ of its step says instead of Found and Try.
+WAITING = text("아직 검사하지 않았습니다: 위의 ✗를 먼저 고치세요", "not checked yet: fix the ✗ above first")
 
 
 # --- why a call did not finish -----------------------------------------------------------------
@@ -197,15 +202,9 @@ def call_hint(outcome: Outcome, function: str) -> Text | None:
     return CALL_HINTS.get(status)
 
 
-def _skipped(chk: Check, first: str, why: Text) -> Verdict:
-    """A failure that an earlier one of the step explains: said once there, pointed at here."""
-    return Verdict(
-        chk,
-        False,
-        found(f"먼저 {first}의 문제를 고치세요 ({why['ko']})", f"fix {first} first ({why['en']})"),
-        text("위의 첫 ✗를 고친 뒤 다시 검사하세요", "fix the first ✗ above, then check again"),
-        skipped=True,
-    )
+def _skipped(chk: Check) -> Verdict:
+    """A failure that an earlier one of the step explains: said once there (its ✗), pointed at here."""
+    return Verdict(chk, False, WAITING, skipped=True)
 
 
 def _run(chk: Check, outcome: Outcome) -> Verdict:
@@ -224,22 +223,19 @@ def judge(chk: Check, outcome: Outcome) -> Verdict:
     malformed data, a skip or any other exception fails it, and judging never raises.
 
     One mistake is explained once: when the function did not return, the step's first check of it
-    says why (with advice for that) and the others point at it; a failed check whose `after` check
-    failed too points at that one. Points never depend on this: only on whether the test returned.
+    says why (with advice for that) and the others wait for it ("–"); so does a failed check whose
+    `after` check failed too. Points never depend on this: only on whether the test returned.
     """
     status = outcome.call_status(chk.needs)
     if status != "ok":
+        if first_of(chk) not in (None, chk.id):
+            return _skipped(chk)
         why = call_failure(outcome, chk.needs)
-        first = first_of(chk)
-        if first not in (None, chk.id):
-            return _skipped(chk, first, why)
         return Verdict(chk, False, why, LOST_HINT if outcome.lost else call_hint(outcome, chk.needs))
     verdict = _run(chk, outcome)
     if not verdict.passed:
         for earlier in chk.after:
             cause = by_id().get(earlier)
-            if cause is not None and not (prior := judge(cause, outcome)).passed:
-                if prior.skipped:  # point at the first ✗ itself, not at another pointer
-                    return Verdict(chk, False, prior.found, prior.hint, skipped=True)
-                return _skipped(chk, earlier, prior.found)
+            if cause is not None and not judge(cause, outcome).passed:
+                return _skipped(chk)
     return verdict

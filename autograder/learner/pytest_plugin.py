@@ -4,6 +4,7 @@
     pytest exercises/ --hidden             # and the hidden ones, where they are installed
     pytest exercises/ --steps solutions/   # the checks on another folder of step files
     pytest exercises/ -k step2 --lang en   # one step; messages in English
+    pytest exercises/ --waiting-fails      # a check waiting for its step's first ✗ fails, not skips
 
 The fixture `step<N>` is the plain data the sandboxed child exported for step N of the folder
 beside the check file (or --steps). Every step a session needs runs once, in parallel, in its own
@@ -49,6 +50,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hidden", action="store_true", help="also run the hidden checks, if installed")
     group.addoption("--lang", choices=LANGUAGES, default=default_lang(), help="ko (default) or en")
     group.addoption("--steps", metavar="DIR", help="folder of step files (default: the check file's)")
+    group.addoption(
+        "--waiting-fails",
+        action="store_true",
+        help="report a check that waits for an earlier failure of its step as failed, not skipped "
+        "(for graders that count a skip as a pass, such as GitHub Classroom's)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -156,9 +163,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     verdict = judge(check, outcome)
     pyfuncitem.config.stash[VERDICTS][pyfuncitem.nodeid] = verdict
     if not verdict.passed:
+        lang = pyfuncitem.config.getoption("lang")
+        if verdict.skipped and not pyfuncitem.config.getoption("waiting_fails"):
+            pytest.skip(failure_text(verdict, lang))  # the step's ✗ says it all; scored 0 all the same
         if outcome.output and not verdict.skipped:  # shown under the step's first ✗, as a test's prints
             pyfuncitem.add_report_section("call", "stdout", outcome.output + "\n")
-        pytest.fail(failure_text(verdict, pyfuncitem.config.getoption("lang")), pytrace=False)
+        pytest.fail(failure_text(verdict, lang), pytrace=False)
     return True
 
 
