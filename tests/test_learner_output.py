@@ -18,7 +18,8 @@ from autograder.core.steps import STEPS
 from autograder.grading import feedback
 from autograder.grading.commands import summary_table
 from autograder.grading.grade import Gradebook, GradeRun, StudentResult
-from autograder.sandbox.results import learner_output
+from autograder.sandbox.child import contract
+from autograder.sandbox.results import OUTPUT_LINES_CAP, learner_output
 
 from answers import MUTANTS, Answer
 
@@ -174,8 +175,26 @@ def test_a_learners_error_text_is_never_read_as_markup(grade_step):
 
 def test_what_a_child_printed_is_bounded_and_never_read_through_a_symlink(tmp_path: Path):
     (tmp_path / "child.log").write_text("".join(f"{n} \x07bell\n" for n in range(1000)))
-    output = learner_output(tmp_path).splitlines()
-    assert len(output) == 400 and output[-1] == "999 \\u0007bell"
+    output, clipped = learner_output(tmp_path)
+    assert len(output.splitlines()) == OUTPUT_LINES_CAP and output.splitlines()[-1] == "999 \\u0007bell"
+    assert clipped
     (tmp_path / "child.log").unlink()
     (tmp_path / "child.log").symlink_to("/etc/passwd")
-    assert learner_output(tmp_path) == ""
+    assert learner_output(tmp_path) == ("", False)
+
+
+def test_the_line_count_is_the_true_one_or_none_when_lines_were_not_kept(tmp_path: Path):
+    def shown(log: bytes, **options: bool) -> str:
+        (tmp_path / "child.log").write_bytes(log)
+        outcome = Outcome(step=1, status="ok")
+        outcome.output, outcome.output_clipped = learner_output(tmp_path)
+        return _shown(StepReport(STEPS[0], outcome, []), "en", **options)
+
+    blank_lines = b"".join(b"line %d\n\n" % n for n in range(12))
+    assert "(last 5 of 23 lines; all of them: --output)" in shown(blank_lines)  # blank lines count
+    many = b"".join(b"line %d\n" % n for n in range(1000))
+    assert "(the last 5 lines; up to the last 400: --output)" in shown(many) and " of 400" not in shown(many)
+    assert "(the last 400 lines; earlier ones were not kept)" in shown(many, output=True)
+    # The child keeps the log's last 64 KiB, so its first line is cut: that line is not shown.
+    tail = b"0123456789" * (contract.LOG_TAIL // 10) + b"\nlast\n"
+    assert shown(tail[-contract.LOG_TAIL :], output=True).count("│") == 1

@@ -86,6 +86,7 @@ def to_json(reports: list[StepReport], lang: str) -> dict[str, Any]:
                 "status": r.outcome.status,
                 "seconds": round(r.outcome.seconds, 2),
                 "output": r.outcome.output,
+                "output_clipped": r.outcome.output_clipped,
                 "checks": [
                     {
                         "id": v.check.id,
@@ -125,8 +126,18 @@ OUTPUT = {
     "en": "What your code printed ({shown})",
 }
 OUTPUT_SHOWN = {
-    "ko": {"all": "{n}줄", "last": "{n}줄 중 마지막 {shown}줄, 모두 보기: --output"},
-    "en": {"all": "{n} lines", "last": "last {shown} of {n} lines; all of them: --output"},
+    "ko": {
+        "all": "{n}줄",
+        "last": "{n}줄 중 마지막 {shown}줄, 모두 보기: --output",
+        "kept": "마지막 {shown}줄, 그 앞의 줄은 보관하지 않았습니다",
+        "kept_last": "마지막 {shown}줄, 더 보기(마지막 {n}줄까지): --output",
+    },
+    "en": {
+        "all": "{n} lines",
+        "last": "last {shown} of {n} lines; all of them: --output",
+        "kept": "the last {shown} lines; earlier ones were not kept",
+        "kept_last": "the last {shown} lines; up to the last {n}: --output",
+    },
 }
 FOLDED_LINES = 5  # of the learner's prints shown under a step unless `--output`
 
@@ -137,7 +148,10 @@ def _printed(outcome: Outcome, lang: str, all_lines: bool) -> Text | None:
     if not lines:
         return None
     kept = lines if all_lines else lines[-FOLDED_LINES:]
-    which = "all" if len(kept) == len(lines) else "last"
+    if outcome.output_clipped:  # it printed more than the grader keeps: no total to give
+        which = "kept" if len(kept) == len(lines) else "kept_last"
+    else:
+        which = "all" if len(kept) == len(lines) else "last"
     heading = OUTPUT[lang].format(shown=OUTPUT_SHOWN[lang][which].format(n=len(lines), shown=len(kept)))
     text = Text(heading, style="dim")
     for line in kept:

@@ -22,6 +22,7 @@ class Outcome:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
     output: str = ""  # what the learner's code printed (the tail), safe for a terminal
+    output_clipped: bool = False  # it printed more than `output` keeps: earlier lines are not there
     lost: bool = False  # the grader lost (part of) this step, not the learner's doing: never a final grade
 
     def call_status(self, function: str) -> str:

@@ -179,17 +179,26 @@ OUTPUT_LINE_CAP = 300  # characters of one printed line
 OUTPUT_LINES_CAP = 400
 
 
-def learner_output(folder: Path) -> str:
-    """What the step's code printed (the tail of child.log) as a terminal would show it: escape
-    sequences dropped, a line rewritten after a carriage return (a progress bar) shown as its last
-    state, other control characters made visible, lines and their number capped."""
+def learner_output(folder: Path) -> tuple[str, bool]:
+    """What the step's code printed (the tail of child.log) as a terminal would show it, and whether
+    earlier lines were not kept: escape sequences dropped, a line rewritten after a carriage return
+    (a progress bar) shown as its last state, other control characters made visible, lines and
+    their number capped."""
     try:
-        text = read_regular(folder / "child.log", contract.LOG_TAIL).decode("utf-8", "replace")
+        raw = read_regular(folder / "child.log", contract.LOG_TAIL)
     except OSError:
-        return ""
-    lines = [_as_shown(ESCAPE_SEQUENCE.sub("", line)) for line in text.split("\n")]
-    shown = [printable(line.rstrip(), OUTPUT_LINE_CAP) for line in lines if line.strip()]
-    return "\n".join(shown[-OUTPUT_LINES_CAP:])
+        return "", False
+    lines = raw.decode("utf-8", "replace").split("\n")
+    clipped = len(raw) >= contract.LOG_TAIL  # the child kept only the log's tail: its first line is cut
+    if clipped:
+        lines = lines[1:]
+    shown = [printable(_as_shown(ESCAPE_SEQUENCE.sub("", line)).rstrip(), OUTPUT_LINE_CAP) for line in lines]
+    while shown and not shown[-1]:
+        shown.pop()
+    while shown and not shown[0]:
+        shown.pop(0)
+    clipped = clipped or len(shown) > OUTPUT_LINES_CAP
+    return "\n".join(shown[-OUTPUT_LINES_CAP:]), clipped
 
 
 def _as_shown(line: str) -> str:

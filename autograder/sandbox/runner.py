@@ -67,7 +67,7 @@ def _run_child(
         outcome = _child_outcome(runner, job, step, filename, content, limits, timeout, kind)
         outcome.seconds = time.perf_counter() - started
         if kind == "step":
-            outcome.output = learner_output(job)
+            outcome.output, outcome.output_clipped = learner_output(job)
         return outcome
 
 
