@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from autograder.checks.judging import CALL_HINTS
+from autograder.checks.judging import CALL_HINTS, run_yourself
 from autograder.checks.registry import all_checks
 from autograder.core.steps import STEPS
 
@@ -66,6 +66,6 @@ def test_try_lines_never_print_an_answer_line(check, lang):
 def test_only_the_last_hint_shows_answer_lines(step, lang):
     for nudge in step.nudges:
         assert _leaks(nudge[lang], step.number) == [], nudge[lang]
-    for advice in CALL_HINTS.values():
+    for advice in [*CALL_HINTS.values(), run_yourself(step.number)]:
         assert _leaks(advice[lang], step.number) == [], advice[lang]
     assert _leaks(step.hint[lang], step.number), "the last hint gives the answer's lines"

@@ -15,6 +15,7 @@ from autograder.checks.diagnosis import advice
 from autograder.checks.library import Check, Text, found, text
 from autograder.checks.registry import by_id, first_of
 from autograder.core.outcome import Outcome
+from autograder.core.steps import STEP_BY_NUMBER
 
 
 @dataclass(frozen=True)
@@ -168,10 +169,6 @@ CALL_HINTS = {
         "`def` 줄(함수 이름과 인자)은 빈칸 파일 그대로 두세요",
         "keep the `def` line (the function's name and arguments) as the stub has it",
     ),
-    "error": text(
-        "오류 메시지와 줄 번호를 보고 고친 뒤, 파일을 직접 실행해 보세요 (python exercises/파일이름.py)",
-        "read the error and its line, fix it, and run the file yourself (python exercises/<file>.py)",
-    ),
     "unreadable": text(
         "numpy 배열, 숫자, 모델, History처럼 평범한 값을 돌려주세요",
         "return a plain value: a numpy array, numbers, the model or the History",
@@ -191,6 +188,15 @@ CALL_HINTS = {
 }
 
 
+def run_yourself(step: int) -> Text:
+    """The tip for an error no cause explains: the step's own file, run as the set-up page runs it."""
+    command = f"`.venv/bin/python exercises/{STEP_BY_NUMBER[step].filename}`"
+    return text(
+        f"오류 메시지와 줄 번호를 보고 고치세요. 파일을 직접 실행하면 오류 전체를 볼 수 있습니다: {command}",
+        f"read the error and its line and fix it; run the file yourself to see the whole error: {command}",
+    )
+
+
 def call_hint(outcome: Outcome, function: str) -> Text | None:
     """What to try when `function` did not return: the advice for its error's cause where one is
     known (autograder.checks.diagnosis), else the tip for how it failed."""
@@ -199,6 +205,8 @@ def call_hint(outcome: Outcome, function: str) -> Text | None:
         error = outcome.error or outcome.calls.get(function, {}).get("error") or {}
         if (specific := advice(error)) is not None:
             return specific
+    if status == "error":
+        return run_yourself(outcome.step)
     return CALL_HINTS.get(status)
 
 

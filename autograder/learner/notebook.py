@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.terminal_theme import TerminalTheme
 
-from autograder.checks.judging import CALL_HINTS
+from autograder.checks.judging import run_yourself
 from autograder.checks.library import text
 from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, assess, render
@@ -117,7 +117,7 @@ def check(step: int | None = None, lang: str | None = None, timeout: float | Non
 
 def _in_notebook_words(report: StepReport) -> StepReport:
     verdicts = [
-        dataclasses.replace(v, hint=ERROR_HINT) if v.hint == CALL_HINTS["error"] else v
+        dataclasses.replace(v, hint=ERROR_HINT) if v.hint == run_yourself(report.step.number) else v
         for v in report.verdicts
     ]
     return dataclasses.replace(report, verdicts=verdicts)
