@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,39 @@ def constraints_file() -> str:
     return versions.constraints_text(calibrate.load()["measured_with"])
 
 
+HIDDEN_TITLES = ROOT / "autograder" / "checks" / "hidden_titles.py"
+
+
+def hidden_titles_file() -> str:
+    """The hidden checks' titles by step, for learners' copies (which hold no hidden checks): `check`
+    tells a learner what grading also looks at, never how it judges."""
+    from autograder.checks.registry import all_checks
+
+    lines = [
+        "# Generated from autograder/checks/hidden/ by `make build`: do not edit.",
+        '"""What the hidden checks look at (their titles, not how they judge), by step: a learner\'s',
+        'copy holds no hidden checks, and `check` names these so that grading holds no surprise."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "HIDDEN_TITLES: dict[int, tuple[dict[str, str], ...]] = {",
+    ]
+    hidden = [c for c in all_checks() if c.hidden]
+    for step in sorted({c.step for c in hidden}):
+        lines.append(f"    {step}: (")
+        for c in (c for c in hidden if c.step == step):
+            lines += [
+                "        {",
+                *(
+                    f"            {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},"
+                    for k, v in c.title.items()
+                ),
+                "        },",
+            ]
+        lines.append("    ),")
+    return "\n".join([*lines, "}", ""])
+
+
 def targets() -> dict[Path, Callable[[], str | Stamped]]:
     """Every generated file and how to make it (a Stamped one is slow: compared by fingerprint)."""
     made: dict[Path, Callable[[], str | Stamped]] = {}
@@ -38,6 +72,7 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
         made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n)
     made[NOTEBOOK] = notebook_text
     made[CONSTRAINTS] = constraints_file
+    made[HIDDEN_TITLES] = hidden_titles_file
     from autograder.course import learner_notebook  # it imports this module (stub_source)
 
     for lang, path in learner_notebook.NOTEBOOKS.items():

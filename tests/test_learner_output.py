@@ -41,9 +41,9 @@ def reports(passed: bool) -> list[StepReport]:
     ]
 
 
-def rendered(lang: str, width: int) -> str:
+def rendered(lang: str, width: int, passed: bool = False) -> str:
     buffer = io.StringIO()
-    render(reports(False), lang, Console(file=buffer, width=width, color_system=None))
+    render(reports(passed), lang, Console(file=buffer, width=width, color_system=None))
     return buffer.getvalue()
 
 
@@ -58,10 +58,27 @@ def test_a_narrow_terminal_wraps_every_message_and_cuts_none():
 
 
 def test_the_summary_counts_steps_in_words_and_says_the_hidden_checks_are_extra():
-    assert summary(reports(True), "ko") == "단계 5개 중 5개 통과 (16/16점)"
-    assert summary(reports(True), "en") == "5 of 5 steps passed (16/16 points)"
+    assert summary(reports(True), "ko") == "단계 5개 중 5개 통과 (19/19점)"
+    assert summary(reports(True), "en") == "5 of 5 steps passed (19/19 points)"
     assert "숨은 검사는 강사가 채점할 때 더해집니다" in rendered("ko", 120)
     assert "the hidden checks add theirs when your instructor grades" in rendered("en", 120)
+
+
+def test_the_summary_names_what_the_hidden_checks_look_at_in_the_passed_steps():
+    hidden = [c for c in all_checks() if c.hidden]
+    assert hidden
+    for lang in ("ko", "en"):
+        passed, failed = rendered(lang, 200, passed=True), rendered(lang, 200)
+        for chk in hidden:  # the learner's copy names them from the generated hidden_titles.py
+            assert chk.title[lang] in passed, chk.id
+            assert chk.title[lang] not in failed, chk.id  # a failing step has its own ✗ to fix first
+
+
+def test_what_the_tutorial_fixes_is_a_public_check():
+    """metrics, the activation and y are the tutorial's own choices: a learner sees a ✗ for them
+    before grading (they were hidden checks, and passed check, watch, pytest and the notebook)."""
+    public = {c.id for c in PUBLIC}
+    assert {"step1.y_equals_x", "step2.linear", "step3.metrics"} <= public
 
 
 def test_a_run_in_another_language_does_not_reuse_the_last_runs_feedback(tmp_path: Path):

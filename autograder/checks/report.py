@@ -53,12 +53,30 @@ SUMMARY = {
     "en": "{passed} of {total} steps passed ({score}/{max} points)",
 }
 PUBLIC_ONLY = {
-    "ko": "공개 검사의 점수입니다. 숨은 검사는 강사가 채점할 때 더해집니다 (--hidden은 숨은 검사가 설치된 곳에서만 돕니다).",
+    "ko": "공개 검사의 점수입니다. 숨은 검사는 강사가 채점할 때 더해집니다 (--hidden은 숨은 검사가 설치된 곳에서만 실행됩니다).",
     "en": "These are the public checks' points; the hidden checks add theirs when your instructor grades "
     "(--hidden runs them where they are installed).",
 }
+HIDDEN_ALSO = {
+    "ko": "통과한 단계에서 채점 때 숨은 검사가 더 보는 것:",
+    "en": "What the hidden checks also look at in the steps you passed, when your instructor grades:",
+}
+STEP_LABEL = {"ko": "{step}단계", "en": "step {step}"}
 NOT_DONE = {"ko": "아직 풀지 않음", "en": "not done yet"}
 HIDDEN = {"ko": "숨은 검사", "en": "hidden"}
+
+
+def hidden_also(steps: list[int], lang: str) -> list[str]:
+    """What the hidden checks look at in these steps (their titles, from a learner's copy too)."""
+    from autograder.checks.hidden_titles import HIDDEN_TITLES
+
+    titles = [(step, t[lang]) for step in sorted(steps) for t in HIDDEN_TITLES.get(step, ())]
+    if not titles:
+        return []
+    return [
+        HIDDEN_ALSO[lang],
+        *(f"  {STEP_LABEL[lang].format(step=step)}: {title}" for step, title in titles),
+    ]
 
 
 def summary(reports: list[StepReport], lang: str) -> str:
@@ -195,3 +213,5 @@ def render(
     console.print(f"[bold]{summary(reports, lang)}[/]")
     if not any(v.check.hidden for r in reports for v in r.verdicts):
         console.print(PUBLIC_ONLY[lang])
+        for line in hidden_also([r.step.number for r in reports if r.passed], lang):
+            console.print(Text(line, style="dim"))

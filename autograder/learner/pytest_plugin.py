@@ -192,6 +192,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     total = [sum(s[0] for s in by_step.values()), sum(s[1] for s in by_step.values())]
     terminalreporter.write_line(MESSAGES["total"][lang].format(score=total[0], max=total[1]), bold=True)
     if not any(item.stash[CHECK].hidden for item in items):
-        from autograder.checks.report import PUBLIC_ONLY
+        from autograder.checks.report import PUBLIC_ONLY, hidden_also
 
         terminalreporter.write_line(PUBLIC_ONLY[lang])
+        passed = [
+            step
+            for step in by_step
+            if all(
+                verdicts.get(i.nodeid) and verdicts[i.nodeid].passed
+                for i in items
+                if i.stash[CHECK].step == step
+            )
+        ]
+        for line in hidden_also(passed, lang):
+            terminalreporter.write_line(line)
