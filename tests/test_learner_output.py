@@ -136,6 +136,27 @@ ONE_MISTAKE = {
         ("(int, int)", "(int, int)"),
     ),
     "step2_indentation": (MUTANTS["step2_syntax_error"], "step2.sequential", ("들여쓰기", "indentation")),
+    # The return mistakes: each told its own cause, not "wrap lists in np.array" or "a new model".
+    "step1_no_return": (
+        Answer(1, {"make_data": "x = np.arange(1, 11)\ny = x.copy()"}),
+        "step1.arrays",
+        ("return이 없는 함수는 None", "a function without return gives back None"),
+    ),
+    "step1_returns_x_alone": (
+        Answer(1, {"make_data": "x = np.arange(1, 11)\nreturn x"}),
+        "step1.arrays",
+        ("x와 y를 둘 다 돌려주세요", "return both x and y"),
+    ),
+    "step3_returns_compile": (
+        Answer(3, {"compile_model": "return model.compile(loss='mse', optimizer='adam', metrics=['mse'])"}),
+        "step3.returns_model",
+        ("`model.compile(...)`은 값을 돌려주지 않습니다", "`model.compile(...)` gives back nothing (None)"),
+    ),
+    "step4_positional_fit": (
+        Answer(4, {"train_model": f"return model.fit(x, y, {spec.EPOCHS}, {spec.BATCH_SIZE})"}),
+        "step4.epochs",
+        ("세 번째 인자는 batch_size", "third argument is batch_size"),
+    ),
     "step3_not_done": (None, "step3.returns_model", ("NotImplementedError", "NotImplementedError")),
 }
 

@@ -92,8 +92,10 @@ CAUSES: tuple[Cause, ...] = (
         "Cannot convert '1' to a shape.",
         re.compile(r"Cannot convert '(\d+)' to a shape"),
         lambda match: text(
-            f"모양(shape)은 튜플로 씁니다: `keras.Input(shape=({match[1]},))` (쉼표가 있어야 튜플입니다)",
-            f"a shape is a tuple: `keras.Input(shape=({match[1]},))` (the comma makes it a tuple)",
+            f"모양(shape)은 튜플로 씁니다: `keras.Input(shape=({match[1]},))`, `input_shape=({match[1]},)` "
+            "(쉼표가 있어야 튜플입니다)",
+            f"a shape is a tuple: `keras.Input(shape=({match[1]},))`, `input_shape=({match[1]},)` "
+            "(the comma makes it a tuple)",
         ),
     ),
     Cause(

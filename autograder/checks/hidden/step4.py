@@ -22,6 +22,7 @@ from autograder.core.outcome import Outcome
 
 @check(
     "step4.optimizer_steps",
+    after=("step4.epochs", "step4.batch_size"),  # wrong settings: their own ✗ says which
     hidden=True,
     title=text(
         "옵티마이저가 정확히 1000번 갱신했습니다 (100 × 10)",
@@ -53,7 +54,7 @@ def test_step4_optimizer_steps(step4: Outcome) -> None:
 
 @check(
     "step4.loss_decreases",
-    after=("step4.history",),
+    after=("step4.history", "step4.epochs"),  # one epoch has no trend: the epochs ✗ says why
     hidden=True,
     title=text("훈련하는 동안 손실이 줄어듭니다", "the training loss goes down"),
     expected=text("마지막 에포크 손실 < 첫 에포크 손실", "last epoch's loss < first epoch's loss"),
@@ -76,6 +77,7 @@ def test_step4_loss_decreases(step4: Outcome) -> None:
 
 @check(
     "step4.final_loss",
+    after=("step4.epochs", "step4.batch_size"),  # too little training: the settings' ✗ says why
     hidden=True,
     title=text(
         f"훈련된 가중치의 손실(MSE)이 {spec.LOSS_THRESHOLD:g}보다 작습니다",

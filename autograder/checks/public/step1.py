@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.library import check, found, show, text
+from autograder.checks.library import check, found, refute, show, text
 from autograder.core import spec
 from autograder.core.outcome import Outcome
 
@@ -20,7 +20,22 @@ from autograder.core.outcome import Outcome
 )
 def test_step1_arrays(step1: Outcome) -> None:
     returned = step1.calls["make_data"].get("returned", "?")
-    assert step1.data.get("pair"), found(f"{returned} 하나", f"one {returned}")
+    if returned == "NoneType":  # no `return` at all
+        refute(
+            found("아무것도 돌려주지 않음 (None)", "nothing (None)"),
+            text(
+                "함수 끝에 `return x, y`를 쓰세요. return이 없는 함수는 None을 돌려줍니다",
+                "end the function with `return x, y`: a function without return gives back None",
+            ),
+        )
+    if not step1.data.get("pair"):
+        refute(
+            found(f"값 하나 ({returned})", f"one value ({returned})"),
+            text(
+                "x와 y를 둘 다 돌려주세요: `return x, y`처럼 쉼표로 이어 씁니다",
+                "return both x and y: `return x, y`, joined by a comma",
+            ),
+        )
     x, y = step1.data["x"], step1.data["y"]
     assert x["is_ndarray"] and y["is_ndarray"], found(f"({x['type']}, {y['type']})")
 

@@ -3,7 +3,7 @@ PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks.library import check, found, normalized, text
+from autograder.checks.library import check, found, normalized, refute, text
 from autograder.core import spec
 from autograder.core.outcome import Outcome
 
@@ -19,6 +19,14 @@ from autograder.core.outcome import Outcome
 )
 def test_step3_returns_model(step3: Outcome) -> None:
     returned = step3.calls["compile_model"].get("returned", "?")
+    if returned == "NoneType":  # `return model.compile(...)`, or no return at all
+        refute(
+            found("아무것도 돌려주지 않음 (None)", "nothing (None)"),
+            text(
+                "`model.compile(...)`은 값을 돌려주지 않습니다(None). compile을 부른 뒤 다음 줄에 `return model`을 쓰세요",
+                "`model.compile(...)` gives back nothing (None): call compile, then `return model` on the next line",
+            ),
+        )
     assert step3.data.get("returned_given_model"), found(
         f"다른 값을 돌려줌: {returned}", f"returned something else: {returned}"
     )

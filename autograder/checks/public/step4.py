@@ -48,12 +48,22 @@ def test_step4_history(step4: Outcome) -> None:
 def test_step4_epochs(step4: Outcome) -> None:
     assert_genuine_history(step4)
     epochs, curve = step4.data.get("params", {}).get("epochs"), step4.data.get("loss_curve", [])
+    if epochs != spec.EPOCHS and epochs == spec.BATCH_SIZE:  # fit(x, y, 100, 1): batch_size comes first
+        refute(
+            found(f"epochs={epochs}"),
+            text(
+                f"fit의 세 번째 인자는 batch_size, 네 번째가 epochs입니다. 이름을 붙여 쓰세요: "
+                f"`epochs={spec.EPOCHS}, batch_size={spec.BATCH_SIZE}`",
+                f"fit's third argument is batch_size and its fourth epochs: name them, "
+                f"`epochs={spec.EPOCHS}, batch_size={spec.BATCH_SIZE}`",
+            ),
+        )
     assert epochs == spec.EPOCHS and len(curve) == spec.EPOCHS, found(f"epochs={epochs}")
 
 
 @check(
     "step4.batch_size",
-    after=("step4.history",),
+    after=("step4.history", "step4.epochs"),  # fit(x, y, 100, 1) swaps both: one ✗, at epochs
     title=text(
         "배치 크기 1로 훈련합니다 (에포크마다 10번 갱신)", "trains with batch size 1 (10 updates an epoch)"
     ),
