@@ -68,6 +68,43 @@ def test_hints_come_one_at_a_time_the_answer_last_in_both_languages(capsys, monk
     assert capsys.readouterr().out.startswith("4단계 힌트 1/3")
 
 
+def hint_lines(argv: list[str], capsys) -> tuple[int, str]:
+    """A `hint` command's exit status and the first line it printed (its header)."""
+    status = main(["--lang", "en", *argv])
+    captured = capsys.readouterr()
+    return status, (captured.out or captured.err).splitlines()[0]
+
+
+def test_hint_reset_with_a_step_resets_that_step_only_and_without_one_every_step(
+    capsys, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    for step in (1, 2):
+        for _ in range(2):
+            assert main(["hint", str(step)]) == 0
+    capsys.readouterr()
+    assert hint_lines(["hint", "2", "--reset"], capsys) == (0, "Hint 1/3 for step 2 — Build the model")
+    assert hint_lines(["hint", "1"], capsys) == (0, "Hint 3/3 for step 1 — Prepare the data")  # kept
+    assert hint_lines(["hint", "2"], capsys) == (0, "Hint 2/3 for step 2 — Build the model")
+    assert hint_lines(["hint", "--reset"], capsys) == (
+        0,
+        "Every step's hints start over: the next `keras-course hint N` shows step N's first hint.",
+    )
+    assert hint_lines(["hint", "1"], capsys)[1].startswith("Hint 1/3 for step 1")
+    assert hint_lines(["hint", "2"], capsys)[1].startswith("Hint 1/3 for step 2")
+    assert hint_lines(["hint"], capsys) == (
+        2,
+        "Say which step's hint you want, e.g. keras-course hint 1 (to start every step's hints over: "
+        "keras-course hint --reset)",
+    )
+    assert main(["hint"]) == 2 and "몇 단계의 힌트인지" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["hint", "--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "`hint N --reset` starts step N's hints again from the first" in usage
+    assert "`hint --reset` (no N) does so for every step" in usage
+
+
 def test_check_reads_a_notebook_as_grade_does(tmp_path, capsys):
     notebook = ROOT / "course" / "source" / "keras01" / "keras01.ipynb"  # its answer cells: the solutions
     assert main(["check", str(notebook), "--step", "1", "--json", "--lang", "en"]) == 0
