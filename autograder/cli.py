@@ -29,6 +29,14 @@ from autograder.sandbox.runner import run_steps, start_runner
 
 MESSAGES = {
     "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
+    "no_step_files": {
+        "ko": "이 폴더에는 exercises/ 폴더도, 단계 파일(step1_data.py …)도 없습니다: {here}\n"
+        "강좌 폴더(exercises/가 들어 있는 폴더)나 exercises/ 안으로 가서 keras-course check를 실행하세요. "
+        "폴더를 직접 적어도 됩니다: keras-course check 경로/exercises",
+        "en": "This folder holds neither an exercises/ folder nor the step files (step1_data.py …): {here}\n"
+        "Go to the course folder (the one holding exercises/) or into exercises/ and run keras-course check "
+        "there, or name the folder: keras-course check PATH/exercises",
+    },
     "bad_notebook": {"ko": "노트북을 읽을 수 없습니다: {why}", "en": "cannot read the notebook: {why}"},
     "no_runner": {
         "ko": "코드를 실행할 프로세스를 시작하지 못해 검사하지 않았습니다: {why}",
@@ -127,8 +135,22 @@ def _sandboxed(args: argparse.Namespace) -> bool | None:
     return True
 
 
+def _step_files_folder() -> Path | None:
+    """Where `check` looks with no folder given: exercises/ from the course folder, or this folder when
+    it holds the step files itself (the learner is inside exercises/); an exercises/ folder emptied of
+    them is still checked (every step then says its file is missing). None: no such folder here."""
+    here, exercises = Path("."), Path("exercises")
+    for folder in (exercises, here):
+        if any((folder / step.filename).is_file() for step in STEPS):
+            return folder
+    return exercises if exercises.is_dir() else None
+
+
 def _check(args: argparse.Namespace) -> int:
-    path = Path(args.path)
+    if args.path is None and (found := _step_files_folder()) is None:
+        print(MESSAGES["no_step_files"][args.lang].format(here=Path.cwd()), file=sys.stderr)
+        return 2
+    path = Path(args.path) if args.path is not None else found
     if not (path.is_dir() or (path.is_file() and path.suffix == ".ipynb")):
         print(MESSAGES["no_folder"][args.lang].format(path=path), file=sys.stderr)
         return 2
@@ -279,7 +301,11 @@ def parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", parents=[lang], help="check your step files")
     check.add_argument(
-        "path", nargs="?", default="exercises", help="folder with step1..step5 files, or a notebook"
+        "path",
+        nargs="?",
+        default=None,
+        help="folder with step1..step5 files, or a notebook (default: exercises/, or this folder when "
+        "it holds the step files)",
     )
     check.add_argument("--step", type=int, choices=sorted(STEP_BY_NUMBER), help="only this step")
     check.add_argument("--hidden", action="store_true", help="also run the hidden checks, if installed")

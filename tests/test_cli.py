@@ -13,7 +13,7 @@ import pytest
 from autograder.cli import main, parser
 from autograder.core.steps import STEPS
 
-from answers import write_submission
+from answers import solution_answer, write_submission
 from conftest import ROOT
 
 
@@ -66,6 +66,29 @@ def test_hints_come_one_at_a_time_the_answer_last_in_both_languages(capsys, monk
     assert "Hint 1/3 for step 2" in everything and "Hint 3/3" in everything and "Dense(5)" in everything
     assert main(["hint", "4", "--reset"]) == 0
     assert capsys.readouterr().out.startswith("4단계 힌트 1/3")
+
+
+def test_check_with_no_folder_finds_exercises_from_the_course_folder_and_from_inside_it(
+    tmp_path, capsys, monkeypatch
+):
+    """As in the learners' release: the course folder holds exercises/; a learner may cd into it."""
+    course = tmp_path / "course"
+    write_submission(course / "exercises", {1: solution_answer(1)})
+    for where in (course, course / "exercises"):
+        monkeypatch.chdir(where)
+        assert main(["check", "--step", "1", "--json"]) == 0, where
+        assert json.loads(capsys.readouterr().out)["passed_steps"] == 1
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["check", "--lang", "en"]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert said == (
+        f"This folder holds neither an exercises/ folder nor the step files (step1_data.py …): {elsewhere} "
+        "Go to the course folder (the one holding exercises/) or into exercises/ and run keras-course check "
+        "there, or name the folder: keras-course check PATH/exercises"
+    )
+    assert main(["check"]) == 2 and "강좌 폴더(exercises/가 들어 있는 폴더)" in capsys.readouterr().err
 
 
 def hint_lines(argv: list[str], capsys) -> tuple[int, str]:
