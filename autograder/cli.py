@@ -53,7 +53,7 @@ MESSAGES = {
         "en": "Hint {level}/{levels} for step {n} — {title}",
     },
     "more": {
-        "ko": "더 필요하면 같은 명령을 다시 실행하세요(다음 힌트). 한꺼번에 보기: --all, 처음부터 다시: --reset",
+        "ko": "더 필요하면 같은 명령을 다시 실행하세요 (다음 힌트). 한꺼번에: --all, 처음부터: --reset",
         "en": "Need more? Run the same command again for the next hint (all at once: --all; start over: --reset)",
     },
     "hint_which": {
