@@ -29,6 +29,14 @@ from autograder.sandbox.runner import run_steps, start_runner
 
 MESSAGES = {
     "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
+    "no_step_files": {
+        "ko": "이 폴더에는 exercises/ 폴더도, 단계 파일(step1_data.py …)도 없습니다: {here}\n"
+        "강좌 폴더(exercises/가 들어 있는 폴더)나 exercises/ 안으로 가서 keras-course check를 실행하세요. "
+        "폴더를 직접 적어도 됩니다: keras-course check 경로/exercises",
+        "en": "This folder holds neither an exercises/ folder nor the step files (step1_data.py …): {here}\n"
+        "Go to the course folder (the one holding exercises/) or into exercises/ and run keras-course check "
+        "there, or name the folder: keras-course check PATH/exercises",
+    },
     "bad_notebook": {"ko": "노트북을 읽을 수 없습니다: {why}", "en": "cannot read the notebook: {why}"},
     "no_runner": {
         "ko": "코드를 실행할 프로세스를 시작하지 못해 검사하지 않았습니다: {why}",
@@ -47,6 +55,16 @@ MESSAGES = {
     "more": {
         "ko": "더 필요하면 같은 명령을 다시 실행하세요 (다음 힌트). 한꺼번에: --all, 처음부터: --reset",
         "en": "Need more? Run the same command again for the next hint (all at once: --all; start over: --reset)",
+    },
+    "hint_which": {
+        "ko": "몇 단계의 힌트인지 적어 주세요. 예: keras-course hint 1 (모든 단계의 힌트를 처음부터 다시 보려면 "
+        "keras-course hint --reset)",
+        "en": "Say which step's hint you want, e.g. keras-course hint 1 (to start every step's hints over: "
+        "keras-course hint --reset)",
+    },
+    "hints_reset": {
+        "ko": "모든 단계의 힌트를 처음부터 다시 봅니다. 다음 `keras-course hint N`은 N단계의 첫 힌트를 보여 줍니다.",
+        "en": "Every step's hints start over: the next `keras-course hint N` shows step N's first hint.",
     },
 }
 # Ctrl+C can come before the language is known (while the arguments are read): both languages, one line.
@@ -117,8 +135,22 @@ def _sandboxed(args: argparse.Namespace) -> bool | None:
     return True
 
 
+def _step_files_folder() -> Path | None:
+    """Where `check` looks with no folder given: exercises/ from the course folder, or this folder when
+    it holds the step files itself (the learner is inside exercises/); an exercises/ folder emptied of
+    them is still checked (every step then says its file is missing). None: no such folder here."""
+    here, exercises = Path("."), Path("exercises")
+    for folder in (exercises, here):
+        if any((folder / step.filename).is_file() for step in STEPS):
+            return folder
+    return exercises if exercises.is_dir() else None
+
+
 def _check(args: argparse.Namespace) -> int:
-    path = Path(args.path)
+    if args.path is None and (found := _step_files_folder()) is None:
+        print(MESSAGES["no_step_files"][args.lang].format(here=Path.cwd()), file=sys.stderr)
+        return 2
+    path = Path(args.path) if args.path is not None else found
     if not (path.is_dir() or (path.is_file() and path.suffix == ".ipynb")):
         print(MESSAGES["no_folder"][args.lang].format(path=path), file=sys.stderr)
         return 2
@@ -191,10 +223,28 @@ def _hints_seen() -> dict[str, int]:
     return {k: v for k, v in seen.items() if isinstance(v, int)} if isinstance(seen, dict) else {}
 
 
+def _save_hints_seen(seen: dict[str, int]) -> None:
+    try:
+        _hints_seen_file().parent.mkdir(parents=True, exist_ok=True)
+        _hints_seen_file().write_text(json.dumps(seen), encoding="utf-8")
+    except OSError:
+        pass  # a read-only home: every call shows the first hint
+
+
 def _hint(args: argparse.Namespace) -> int:
-    """One more hint each time (a nudge, the idea, the answer's lines), or all of them with --all."""
+    """One more hint each time (a nudge, the idea, the answer's lines), or all of them with --all.
+    --reset starts step N's hints again from the first; with no N, every step's."""
+    seen = _hints_seen()
+    if args.step is None:
+        if not args.reset:
+            print(MESSAGES["hint_which"][args.lang], file=sys.stderr)
+            return 2
+        _save_hints_seen({})
+        print(MESSAGES["hints_reset"][args.lang])
+        return 0
     step = STEP_BY_NUMBER[args.step]
-    seen = {} if args.reset else _hints_seen()
+    if args.reset:
+        seen.pop(str(step.number), None)
     level = min(seen.get(str(step.number), 0) + 1, len(step.hints))
     shown = range(1, len(step.hints) + 1) if args.all else [level]
     for n in shown:
@@ -205,13 +255,10 @@ def _hint(args: argparse.Namespace) -> int:
         print(step.hints[n - 1][args.lang])
     if not args.all:
         seen[str(step.number)] = level
-        try:
-            _hints_seen_file().parent.mkdir(parents=True, exist_ok=True)
-            _hints_seen_file().write_text(json.dumps(seen), encoding="utf-8")
-        except OSError:
-            pass  # a read-only home: every call shows the first hint
-        if level < len(step.hints):
-            print(MESSAGES["more"][args.lang])
+    if not args.all or args.reset:
+        _save_hints_seen(seen)
+    if not args.all and level < len(step.hints):
+        print(MESSAGES["more"][args.lang])
     return 0
 
 
@@ -254,7 +301,11 @@ def parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", parents=[lang], help="check your step files")
     check.add_argument(
-        "path", nargs="?", default="exercises", help="folder with step1..step5 files, or a notebook"
+        "path",
+        nargs="?",
+        default=None,
+        help="folder with step1..step5 files, or a notebook (default: exercises/, or this folder when "
+        "it holds the step files)",
     )
     check.add_argument("--step", type=int, choices=sorted(STEP_BY_NUMBER), help="only this step")
     check.add_argument("--hidden", action="store_true", help="also run the hidden checks, if installed")
@@ -335,10 +386,27 @@ def parser() -> argparse.ArgumentParser:
     )
     gradescope.set_defaults(run=_gradescope)
 
-    hint = sub.add_parser("hint", parents=[lang], help="the next hint of a step (a nudge first)")
-    hint.add_argument("step", type=int, choices=sorted(STEP_BY_NUMBER))
+    hint = sub.add_parser(
+        "hint",
+        parents=[lang],
+        help="the next hint of a step (a nudge first)",
+        description="Show step N's next hint: a nudge first, the answer's lines last. `hint N --reset` "
+        "starts step N's hints again from the first; `hint --reset` (no N) does so for every step.",
+    )
+    hint.add_argument(
+        "step",
+        type=int,
+        nargs="?",
+        choices=sorted(STEP_BY_NUMBER),
+        metavar="N",
+        help=f"the step, 1 to {len(STEPS)}",
+    )
     hint.add_argument("--all", action="store_true", help="every hint of the step, the answer's lines last")
-    hint.add_argument("--reset", action="store_true", help="start again from the first hint")
+    hint.add_argument(
+        "--reset",
+        action="store_true",
+        help="start step N's hints again from the first (with no N: every step's)",
+    )
     hint.set_defaults(run=_hint)
     _instructor_course_commands(sub)
     listed = [n for n in sub.choices if n not in INSTRUCTOR_COMMANDS or _installed(INSTRUCTOR_COMMANDS[n])]

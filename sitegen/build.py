@@ -68,8 +68,8 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
     """Every generated file and how to make it (a Stamped one is slow: compared by fingerprint)."""
     made: dict[Path, Callable[[], str | Stamped]] = {}
     for step in STEPS:
-        made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m)
-        made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n)
+        made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m, repository=True)
+        made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n, repository=True)
     made[NOTEBOOK] = notebook_text
     made[CONSTRAINTS] = constraints_file
     made[HIDDEN_TITLES] = hidden_titles_file

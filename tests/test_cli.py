@@ -13,7 +13,7 @@ import pytest
 from autograder.cli import main, parser
 from autograder.core.steps import STEPS
 
-from answers import write_submission
+from answers import solution_answer, write_submission
 from conftest import ROOT
 
 
@@ -66,6 +66,66 @@ def test_hints_come_one_at_a_time_the_answer_last_in_both_languages(capsys, monk
     assert "Hint 1/3 for step 2" in everything and "Hint 3/3" in everything and "Dense(5)" in everything
     assert main(["hint", "4", "--reset"]) == 0
     assert capsys.readouterr().out.startswith("4단계 힌트 1/3")
+
+
+def test_check_with_no_folder_finds_exercises_from_the_course_folder_and_from_inside_it(
+    tmp_path, capsys, monkeypatch
+):
+    """As in the learners' release: the course folder holds exercises/; a learner may cd into it."""
+    course = tmp_path / "course"
+    write_submission(course / "exercises", {1: solution_answer(1)})
+    for where in (course, course / "exercises"):
+        monkeypatch.chdir(where)
+        assert main(["check", "--step", "1", "--json"]) == 0, where
+        assert json.loads(capsys.readouterr().out)["passed_steps"] == 1
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["check", "--lang", "en"]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert said == (
+        f"This folder holds neither an exercises/ folder nor the step files (step1_data.py …): {elsewhere} "
+        "Go to the course folder (the one holding exercises/) or into exercises/ and run keras-course check "
+        "there, or name the folder: keras-course check PATH/exercises"
+    )
+    assert main(["check"]) == 2 and "강좌 폴더(exercises/가 들어 있는 폴더)" in capsys.readouterr().err
+
+
+def hint_lines(argv: list[str], capsys) -> tuple[int, str]:
+    """A `hint` command's exit status and the first line it printed (its header)."""
+    status = main(["--lang", "en", *argv])
+    captured = capsys.readouterr()
+    return status, (captured.out or captured.err).splitlines()[0]
+
+
+def test_hint_reset_with_a_step_resets_that_step_only_and_without_one_every_step(
+    capsys, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    for step in (1, 2):
+        for _ in range(2):
+            assert main(["hint", str(step)]) == 0
+    capsys.readouterr()
+    assert hint_lines(["hint", "2", "--reset"], capsys) == (0, "Hint 1/3 for step 2 — Build the model")
+    assert hint_lines(["hint", "1"], capsys) == (0, "Hint 3/3 for step 1 — Prepare the data")  # kept
+    assert hint_lines(["hint", "2"], capsys) == (0, "Hint 2/3 for step 2 — Build the model")
+    assert hint_lines(["hint", "--reset"], capsys) == (
+        0,
+        "Every step's hints start over: the next `keras-course hint N` shows step N's first hint.",
+    )
+    assert hint_lines(["hint", "1"], capsys)[1].startswith("Hint 1/3 for step 1")
+    assert hint_lines(["hint", "2"], capsys)[1].startswith("Hint 1/3 for step 2")
+    assert hint_lines(["hint"], capsys) == (
+        2,
+        "Say which step's hint you want, e.g. keras-course hint 1 (to start every step's hints over: "
+        "keras-course hint --reset)",
+    )
+    assert main(["hint"]) == 2 and "몇 단계의 힌트인지" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["hint", "--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "`hint N --reset` starts step N's hints again from the first" in usage
+    assert "`hint --reset` (no N) does so for every step" in usage
 
 
 def test_check_reads_a_notebook_as_grade_does(tmp_path, capsys):

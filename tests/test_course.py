@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -225,9 +226,49 @@ def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learn
             *(c.id for c in HIDDEN),
         ]:
             assert secret not in text, (name, secret)
-    for step in STEPS:  # the stubs are the generated ones, as fresh as `make build` makes them
+    for step in STEPS:  # the stubs are generated afresh, with the learners' header
         stub = (learner.release / "exercises" / step.filename).read_text(encoding="utf-8")
         assert stub == stubs.stub_file(step.module)
+
+
+# A path a comment names (a folder/ or a file.py), and the maintainers' own tools.
+NAMED_PATH = re.compile(r"[\w.-]+(?:/[\w.-]*)+|[\w-]+\.(?:py|ipynb|md|toml)\b", re.ASCII)
+
+
+def named_paths(text: str) -> set[str]:
+    return set(NAMED_PATH.findall(text))
+
+
+def test_the_released_files_headers_name_only_what_the_release_holds(learner: Learner) -> None:
+    """A learner reads the stubs' headers: every path they name is in the release (or beside the file),
+    they say how to check the step, and they name no maintainers' tool the release lacks."""
+    assert named_paths("# edit solutions/step1_data.py and run `make build`") == {"solutions/step1_data.py"}
+    exercises = learner.release / "exercises"
+    for path in sorted(exercises.glob("*.py")):
+        header = "".join(line for line in path.read_text(encoding="utf-8").splitlines(True)
+                         if line.startswith("#"))  # fmt: skip
+        named = named_paths(header)
+        missing = {n for n in named if not ((learner.release / n).exists() or (exercises / n).exists())}
+        assert missing == set(), (path.name, missing)
+        assert "make build" not in header and "Makefile" not in header, path.name
+        step = int(path.name[4])
+        assert f"keras-course check --step {step}" in header, path.name
+    for step in STEPS:  # as many header lines as the repository's: error line numbers match the site's
+        released = (exercises / step.filename).read_text(encoding="utf-8").splitlines()
+        repository = stubs.stub_file(step.module, repository=True).splitlines()
+        assert released[4:] == repository[4:] and released[:4] != repository[:4]
+        assert "solutions/" in repository[0] and "make build" in repository[0]  # what the test would catch
+
+
+def test_check_finds_the_exercises_from_the_release_folder_and_from_inside_exercises(
+    learner: Learner,
+) -> None:
+    keras_course = str(learner.python.parent / "keras-course")
+    for where in (learner.release, learner.release / "exercises"):
+        done = run([keras_course, "check", "--step", "1", "--json"], cwd=where, env=learner.env())
+        assert done.returncode == 1, (where, done.stderr)  # the untouched stub: not done yet
+        report = json.loads(done.stdout)
+        assert [(s["step"], s["status"]) for s in report["steps"]] == [(1, "not_done")], where
 
 
 def test_watch_ships_in_the_installed_release(learner: Learner, tmp_path: Path) -> None:

@@ -142,6 +142,56 @@ def test_an_interrupt_outside_the_learners_functions_ends_the_step_as_a_timeout(
     assert calls == [1]
 
 
+# --- a check cell run before its answer cell, in process ------------------------------------------
+
+
+def run_check(source: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """What `source` (cells' code calling `check`) prints outside a kernel, in globals of its own."""
+    from autograder.learner.notebook import check
+
+    exec(source, {"check": check, "np": np})  # noqa: S102 - a notebook's globals: `check` reads its caller's
+    return flat(capsys.readouterr().out)
+
+
+def test_a_check_cell_run_before_its_answer_cell_says_only_to_run_that_cell(capsys) -> None:
+    """One message, no table whose rows would say the file lacks the function and to keep the `def` line."""
+    kernel.clear_cache()
+    for lang, said in [
+        (
+            "ko",
+            "1단계의 답 셀을 아직 실행하지 않았습니다. 그래서 `make_data` 함수가 아직 없습니다. 위의 답 셀"
+            "(`def make_data` 줄이 있는 셀)을 먼저 실행하고(Shift+Enter) 이 셀을 다시 실행하세요.",
+        ),
+        (
+            "en",
+            "Step 1's answer cell has not been run yet, so `make_data` is not defined. Run the answer cell "
+            "above (the one with `def make_data`) first (Shift+Enter), then run this cell again.",
+        ),
+    ]:
+        assert run_check(f"check(1, lang={lang!r})", capsys) == said
+    two = run_check("check(5, lang='en')", capsys)
+    assert two.startswith("Step 5's answer cell has not been run yet, so `evaluate_model` and `predict` are")
+    everything = run_check(
+        "def make_data():\n    return np.arange(1, 11), np.arange(1, 11)\ncheck(lang='en')", capsys
+    )
+    assert everything == (
+        "The answer cells of steps 2, 3, 4, 5 have not been run yet. Run each step's answer cell (the one "
+        "with `def`) first (Shift+Enter), then run this cell again. To see one step's results, run the "
+        "`check(N)` cell under its answer cell."
+    )
+    for shown in (said, two, everything):
+        assert not {"✓", "✗", "–", "passed", "points"} & set(shown.split()) and "file" not in shown
+    # Once the answer cell has run, the table, even for a wrong answer; and a step missing one of its
+    # two functions (a renamed `def`) still gets its table, with a note on the missing one.
+    wrong = run_check(
+        "def make_data():\n    return np.arange(10), np.arange(10)\ncheck(1, lang='en')", capsys
+    )
+    assert "✗ 1. Prepare the data" in wrong and "0 of 1 steps passed" in wrong
+    half = run_check("def evaluate_model(model, x, y):\n    return 0.0, 0.0\ncheck(5, lang='en')", capsys)
+    assert half.startswith("! `predict` is not defined: check that the answer cell above still has the")
+    assert "✗ 5. Evaluate and predict" in half and "0 of 1 steps passed" in half
+
+
 # --- running it ------------------------------------------------------------------------------------
 
 
@@ -270,6 +320,8 @@ def test_a_wrong_answer_an_edit_an_error_and_a_hang_in_one_session(tmp_path: Pat
     nb = nbformat.read(path, as_version=4)
     stub = {n: stub_source(function_source(STEP_BY_NUMBER[n])) for n in (1, 2)}
     nb.cells += [
+        # step 4's check cell run before its answer cell: one message, no table
+        cell("check(4)", "early_check"),
         # the learner fixes step 2 and checks again: the new function is checked, not a cached result
         cell(fill_stub(stub[2], solution_answer(2).bodies), "fixed"),
         cell("check(2)", "fixed_check"),
@@ -315,9 +367,12 @@ def test_a_wrong_answer_an_edit_an_error_and_a_hang_in_one_session(tmp_path: Pat
     for hung in ("endless_check", "sleeps_check"):
         text = flat(table(outputs[hung]))
         assert "stopped after 2 s without finishing (an endless loop?)" in text, text
-    assert "`make_data` is not defined yet: run the answer cell above" in flat(
-        table(outputs["deleted_check"])
-    )
+    before = flat(table(outputs["early_check"]))
+    assert before.startswith("Step 4's answer cell has not been run yet, so `train_model` is not defined.")
+    assert "✗" not in before and "steps passed" not in before
+    deleted = flat(table(outputs["deleted_check"]))
+    assert deleted.startswith("`make_data` is no longer defined (deleted?). Run the answer cell above")
+    assert "✗" not in deleted and "steps passed" not in deleted
     assert outputs["alive"][0].text == "still here\n"
 
 

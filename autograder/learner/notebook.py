@@ -10,9 +10,10 @@ shown as the table `keras-course check` prints (otter-grader's `grader.check("q1
 The step's functions run in this kernel (autograder.kernel.step_outcome, as the nbgrader test cells
 do), once per version of them: re-running an answer cell makes new functions, which are checked anew.
 An exception in them is a ✗ with its reason; a step that does not finish within its time limit is
-stopped and is a ✗ too. Only the public checks run, whatever is installed: the hidden ones are the
-instructor's. Like the nbgrader cells this is no sandbox (`keras-course check` is): it is the
-learner's own code in the learner's own kernel.
+stopped and is a ✗ too. A step whose answer cell has not run (its functions are not in the kernel)
+gets one message saying so and what to run, and no table. Only the public checks run, whatever is
+installed: the hidden ones are the instructor's. Like the nbgrader cells this is no sandbox
+(`keras-course check` is): it is the learner's own code in the learner's own kernel.
 """
 
 from __future__ import annotations
@@ -41,33 +42,53 @@ _SETTINGS = {"lang": default_lang()}
 WIDTH = 90  # columns rich wraps the table at in a notebook (its Jupyter default, 115, is wide for a side-by-side pane)
 
 NOTES = {
+    "not_run": {
+        "ko": "{n}단계의 답 셀을 아직 실행하지 않았습니다. 그래서 {names} 함수가 아직 없습니다. "
+        "위의 답 셀({defs} 줄이 있는 셀)을 먼저 실행하고(Shift+Enter) 이 셀을 다시 실행하세요.",
+        "en": "Step {n}'s answer cell has not been run yet, so {names} {verb} not defined. Run the answer "
+        "cell above (the one with {defs}) first (Shift+Enter), then run this cell again.",
+    },
+    "gone": {
+        "ko": "{names} 함수가 이제 없습니다(지웠나요?). 위의 답 셀({defs} 줄이 있는 셀)을 다시 실행하고"
+        "(Shift+Enter) 이 셀을 다시 실행하세요.",
+        "en": "{names} {verb} no longer defined (deleted?). Run the answer cell above (the one with {defs}) "
+        "again (Shift+Enter), then run this cell again.",
+    },
+    "not_run_all": {
+        "ko": "{steps}단계의 답 셀을 아직 실행하지 않았습니다. 각 단계의 답 셀(`def` 줄이 있는 셀)을 먼저 "
+        "실행하고(Shift+Enter) 이 셀을 다시 실행하세요. 한 단계의 결과만 보려면 그 답 셀 아래의 `check(N)` "
+        "셀을 실행하세요.",
+        "en": "The answer cells of steps {steps} have not been run yet. Run each step's answer cell (the one "
+        "with `def`) first (Shift+Enter), then run this cell again. To see one step's results, run the "
+        "`check(N)` cell under its answer cell.",
+    },
     "not_defined": {
-        "ko": "`{name}`이(가) 아직 없습니다. 위의 답 칸(`def {name}`이 있는 칸)을 먼저 실행하세요 "
-        "(Shift+Enter). 맨 위의 준비 칸도 실행했는지 확인하세요.",
-        "en": "`{name}` is not defined yet: run the answer cell above (the one with `def {name}`) first "
-        "(Shift+Enter), and make sure the setup cell at the top has run.",
+        "ko": "`{name}` 함수가 없습니다. 위의 답 셀에 `def {name}` 줄이 처음 받은 그대로 있는지 확인하고 "
+        "그 셀을 다시 실행하세요(Shift+Enter).",
+        "en": "`{name}` is not defined: check that the answer cell above still has the `def {name}` line "
+        "as you got it, and run that cell again (Shift+Enter).",
     },
     "syntax_error": {
-        "ko": "`def {name}`이 있는 칸을 마지막으로 실행했을 때 문법 오류가 났습니다 ({line}번째 줄). "
-        "그 칸 아래의 SyntaxError를 보고 고친 뒤 그 칸을 다시 실행하세요.",
+        "ko": "`def {name}` 줄이 있는 셀을 마지막으로 실행했을 때 문법 오류가 났습니다({line}번째 줄). "
+        "그 셀 아래의 SyntaxError를 보고 고친 뒤 그 셀을 다시 실행하세요.",
         "en": "The last time you ran the cell with `def {name}` it had a syntax error (line {line}). "
         "Read the SyntaxError under that cell, fix it and run the cell again.",
     },
     "not_latest": {
-        "ko": "`{name}`은(는) `def {name}`이 있는 칸을 마지막으로 실행한 결과가 아닙니다 (그 칸이 `def` 전에 "
-        "오류로 멈췄나요?). 파이썬에 남아 있는 예전 `{name}`을 검사합니다.",
+        "ko": "`{name}`은(는) `def {name}` 줄이 있는 셀을 마지막으로 실행한 결과가 아닙니다(그 셀이 `def`에 "
+        "닿기 전에 오류로 멈췄나요?). 파이썬에 남아 있는 예전 `{name}`을 검사합니다.",
         "en": "`{name}` is not from the last run of the cell with `def {name}` (did that cell stop with an "
         "error before the `def`?). Checking the older `{name}` Python still has.",
     },
     "bad_step": {
-        "ko": "단계 번호는 1부터 {last}까지입니다: check(1) … check({last}), 또는 다섯 단계 모두 check()",
+        "ko": "단계 번호는 1부터 {last}까지입니다: check(1) … check({last}), 다섯 단계 모두는 check()",
         "en": "Steps are numbered 1 to {last}: check(1) … check({last}), or check() for all of them",
     },
     "bad_lang": {"ko": "언어는 {langs} 중 하나입니다", "en": "The language is one of {langs}"},
 }
 # `keras-course check`'s advice for a function that raised names a file to run; in a notebook, a cell.
 ERROR_HINT = text(
-    "오류 메시지와 줄 번호를 보고 답 칸을 고쳐 다시 실행하세요. 새 칸에서 함수를 직접 불러 보면 오류 전체를 볼 수 있습니다",
+    "오류 메시지와 줄 번호를 보고 답 셀을 고쳐 다시 실행하세요. 새 셀에서 함수를 직접 불러 보면 오류 전체를 볼 수 있습니다",
     "read the error and its line, fix the answer cell and run it again; call the function yourself in a new "
     "cell to see the whole error",
 )
@@ -105,14 +126,35 @@ def check(step: int | None = None, lang: str | None = None, timeout: float | Non
     if step is not None and step not in STEP_BY_NUMBER:
         raise ValueError(NOTES["bad_step"][lang].format(last=len(STEPS)))
     namespace = sys._getframe(1).f_globals  # the notebook's globals, where its cells define functions
+    chosen = [STEP_BY_NUMBER[step]] if step is not None else list(STEPS)
+    not_run = [s for s in chosen if not any(callable(namespace.get(name)) for name in s.functions)]
+    if not_run:  # no table: every row would only repeat that the functions are missing
+        show([], [_not_run(not_run, lang)], lang, mark=False)
+        return
     public = all_checks(include_hidden=False)
     notes: list[str] = []
     reports: list[StepReport] = []
-    for chosen in [STEP_BY_NUMBER[step]] if step is not None else STEPS:
-        outcome, why = _outcome(chosen, namespace, timeout or chosen.time_limit, lang)
+    for each in chosen:
+        outcome, why = _outcome(each, namespace, timeout or each.time_limit, lang)
         notes += why
         reports += [_in_notebook_words(r) for r in assess([outcome], public)]
     show(reports, notes, lang)
+
+
+def _not_run(steps: list[Step], lang: str) -> str:
+    """What to do when the functions of `steps` are not in this kernel: their answer cells have not run
+    (or not since the kernel restarted), or, for one step, a function its cell made was deleted since."""
+    if len(steps) > 1:
+        return NOTES["not_run_all"][lang].format(steps=", ".join(str(s.number) for s in steps))
+    (step,) = steps
+    ran = any(_latest_definition(name) is not None for name in step.functions)
+    join = ", " if lang == "ko" else " and "
+    return NOTES["gone" if ran else "not_run"][lang].format(
+        n=step.number,
+        names=join.join(f"`{name}`" for name in step.functions),
+        verb="is" if len(step.functions) == 1 else "are",
+        defs=join.join(f"`def {name}`" for name in step.functions),
+    )
 
 
 def _in_notebook_words(report: StepReport) -> StepReport:
@@ -182,21 +224,26 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def show(reports: list[StepReport], notes: list[str], lang: str) -> None:
+def show(reports: list[StepReport], notes: list[str], lang: str, mark: bool = True) -> None:
     """In a Jupyter kernel (JupyterLab, VS Code, Colab): one output with an HTML and a plain-text form,
-    neither holding terminal escape codes. Elsewhere: the terminal table of `keras-course check`."""
+    neither holding terminal escape codes. Elsewhere: the terminal table of `keras-course check`.
+    The notes come first, each marked `!` (`mark`); with no reports, only the notes (no summary)."""
     if not _in_kernel():
-        console = Console()
-        for note in notes:
-            console.print(f"[yellow]![/] {escape(note)}", highlight=False)
-        render(reports, lang, console)
+        _print(Console(), reports, notes, lang, mark, lines=True)
         return
     from IPython.display import display
 
     console = Console(record=True, file=io.StringIO(), width=WIDTH, force_terminal=True, force_jupyter=False)
-    for note in notes:
-        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
-    render(reports, lang, console, lines=False)
+    _print(console, reports, notes, lang, mark, lines=False)
     text = "\n".join(line.rstrip() for line in console.export_text(clear=False).splitlines())
     html = TRAILING.sub("", console.export_html(theme=THEME, inline_styles=True, code_format=HTML))
     display({"text/plain": text, "text/html": html}, raw=True)
+
+
+def _print(
+    console: Console, reports: list[StepReport], notes: list[str], lang: str, mark: bool, lines: bool
+) -> None:
+    for note in notes:
+        console.print(f"[yellow]![/] {escape(note)}" if mark else escape(note), highlight=False)
+    if reports:
+        render(reports, lang, console, lines=lines)
