@@ -346,7 +346,7 @@ def test_committed_experiments_are_what_keras_does_now(tmp_path: Path) -> None:
 def _korean_texts() -> dict[str, str]:
     """Learner-facing Korean text: the pages (glossary aside), their snippets, and the words of the code."""
     paths = [
-        *(p for p in (ROOT / "docs" / "ko").glob("*.md") if p.name != "glossary.md"),
+        *(p for p in (ROOT / "docs" / "ko").rglob("*.md") if p.name != "glossary.md"),
         *(
             p
             for p in (ROOT / "docs" / "_snippets" / "generated" / "ko").glob("*.md")
