@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 from typing import Any
 from unittest import mock
@@ -69,6 +70,18 @@ def params_table(lang: str, model: dict[str, Any]) -> str:
 
 def command(args: str, lang: str) -> str:
     return f".venv/bin/keras-course {args}{' --lang en' if lang == 'en' else ''}"
+
+
+def from_summary(lines: list[str], lang: str) -> list[str]:
+    """A `keras-course check` run from its summary line ("5 of 5 steps passed …") to its end: the pass
+    line and the note under it, not the last line alone (a wrapped line cut in half)."""
+    from autograder.checks.report import SUMMARY
+
+    pattern = re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(SUMMARY[lang])))
+    starts = [i for i, line in enumerate(lines) if pattern.fullmatch(line.strip())]
+    if not starts:
+        raise ValueError(f"no summary line ({SUMMARY[lang]!r}) in the recorded run")
+    return lines[starts[-1] :]
 
 
 def hint_output(step: int, lang: str) -> list[str]:

@@ -451,3 +451,22 @@ def test_install_sizes_were_measured_for_the_installed_versions() -> None:
         shown = site_pages.sizes_table(lang)
         assert site_pages._megabytes(sizes["learner"]["download_bytes"]) in shown
         assert site_pages._megabytes(sizes["repository"]["installed_bytes"]) in shown
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_setup_shows_the_pass_line_and_checks_the_bundles_notebook(lang: str) -> None:
+    """The "all five steps pass" example shows the summary line (not the tail of a wrapped note), and
+    the notebook learners are told to check is the one the learners' bundle holds."""
+    from autograder.checks.registry import all_checks
+    from autograder.checks.report import SUMMARY
+    from autograder.course.learner_notebook import NAME
+
+    generated = (ROOT / "docs" / "_snippets" / "generated" / lang / "setup.md").read_text(encoding="utf-8")
+    start = generated.index("[start:all-pass]")
+    shown = generated[start : generated.index("[end:all-pass]")]
+    points = sum(c.points for c in all_checks(include_hidden=False))
+    assert SUMMARY[lang].format(total=len(STEPS), passed=len(STEPS), score=points, max=points) in shown
+    page = (ROOT / "docs" / lang / "setup.md").read_text(encoding="utf-8")
+    assert f"keras-course check {NAME}" in page and "keras01.ipynb" not in page
+    with pytest.raises(ValueError):
+        step_pages.from_summary(["a wrapped line", "cut in half)."], lang)
