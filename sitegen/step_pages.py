@@ -137,6 +137,13 @@ def keras2_output(step: int, reference: dict[str, Any]) -> list[str]:
     return lines
 
 
+def sgd_often(lang: str) -> str:
+    """How often plain SGD diverges on this data: its row of the calibration (autograder/calibration.json)."""
+    calibration = json.loads(recordings.CALIBRATION_JSON.read_text(encoding="utf-8"))
+    sgd = calibration["variants"]["sgd"]
+    return words("pages", lang)["sgd_often"].format(n=sgd["n"], nan=sgd["nan"])
+
+
 def step_extras(step: int, lang: str, reference: dict[str, Any]) -> list[str]:
     """Sections only some steps have: the parameter table, the training facts, the traps."""
     w, training = words("pages", lang), reference["training"]
@@ -148,6 +155,8 @@ def step_extras(step: int, lang: str, reference: dict[str, Any]) -> list[str]:
         extras.append(section("summary-without-input", unbuilt))
         warning = reference["keras2"]["sections"]["model"]["warnings"]
         extras.append(section("keras2-warning", fence(warning, "text", wrap=True)))
+    if step == 3:
+        extras.append(section("sgd", sgd_often(lang)))
     if step == 4:
         curve = training["loss_curve"]
         facts = w["history_params"].format(params=json.dumps(training["params"]), **training["params"])

@@ -470,3 +470,19 @@ def test_setup_shows_the_pass_line_and_checks_the_bundles_notebook(lang: str) ->
     assert f"keras-course check {NAME}" in page and "keras01.ipynb" not in page
     with pytest.raises(ValueError):
         step_pages.from_summary(["a wrapped line", "cut in half)."], lang)
+
+
+def test_step3_blames_sgds_step_not_its_learning_rate() -> None:
+    """SGD's default learning rate is the one the converging Adam example uses: the page says so, and
+    gives how often SGD diverged from the calibration, not as a rule."""
+    import keras
+
+    sgd_rate = float(keras.optimizers.SGD().learning_rate)
+    source = (ROOT / "docs" / "_snippets" / "try" / "try3_learning_rate.py").read_text(encoding="utf-8")
+    assert f"learning_rate={sgd_rate:.2g}" in source
+    for lang in ("ko", "en"):
+        page = (ROOT / "docs" / lang / "step3.md").read_text(encoding="utf-8")
+        assert f"{sgd_rate:.2g}" in page and "SGD(learning_rate=0.001)" in page
+        assert step_pages.sgd_often(lang) in (
+            ROOT / "docs" / "_snippets" / "generated" / lang / "step3.md"
+        ).read_text(encoding="utf-8")
