@@ -153,7 +153,7 @@ def test_the_recording_hides_every_random_submission_name(recording: dict) -> No
 
 def test_the_guide_counts_the_hidden_test_cells_as_nbgrader_does() -> None:
     for lang, count in (
-        ("ko", f"숨은 테스트 칸 수({len(HIDDEN)}개)"),
+        ("ko", f"숨은 테스트 셀 수({len(HIDDEN)}개)"),
         ("en", f"once per hidden test cell ({len(HIDDEN)})"),
     ):
         assert count in guide(lang), lang
