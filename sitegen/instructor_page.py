@@ -309,6 +309,28 @@ def recorded_note(lang: str, recording: dict[str, Any]) -> str:
     return g["recorded"].format(user=user, cores=recording["cores"], **recording["versions"])
 
 
+LEARNER_ENV = "~/keras-course-env"  # the learner's virtual environment in the guide's command
+
+
+def learner_install(recording: dict[str, Any]) -> str:
+    """What a learner of the nbgrader route runs: the wheel the recorded `release` built (with JupyterLab)
+    and nbgrader at the version range the course's own extra pins, in one virtual environment."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    wheel = next(line.strip() for line in recording["release"]["output"] if line.strip().endswith(".whl"))
+    pyproject = tomllib.loads((layout.PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    extra = pyproject["project"]["optional-dependencies"]["nbgrader"]
+    nbgrader = next(r for r in extra if Requirement(r).name == "nbgrader")
+    commands = [
+        f"python3 -m venv {LEARNER_ENV}",
+        f'{LEARNER_ENV}/bin/pip install "{wheel.rsplit("/", 1)[-1]}[notebook]" "{nbgrader}"',
+        f"source {LEARNER_ENV}/bin/activate",
+    ]
+    return fence(commands, "bash")
+
+
 def instructor_page(lang: str) -> str:
     recording, measured = _instructor(), recordings.load(recordings.SIZING_JSON)
     nb, graded = recording["nbgrader"], recording["grade"][lang]
@@ -350,4 +372,5 @@ def instructor_page(lang: str) -> str:
         section("pace", pace(lang, measured)),
         section("grappler", grappler_note(lang, measured)),
         section("release-run", shown(recording["release"], lang)),
+        section("learner-install", learner_install(recording)),
     )

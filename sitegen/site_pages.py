@@ -40,7 +40,7 @@ from sitegen.recordings import (
     Stamped,
     load,
 )
-from sitegen.step_pages import checks_of, command, hint_output, step_page
+from sitegen.step_pages import checks_of, command, from_summary, hint_output, step_page
 from sitegen.words import words
 
 
@@ -280,7 +280,10 @@ def setup_page(lang: str) -> str:
         section("watch-ready", words("pages", lang)["watch_ready"].format(**learner["timings"])),
         section("files", files_table(lang)),
         section("stub", fence(learner["stub"]["1"]["text"][lang], "text", command("check --step 1", lang))),
-        section("all-pass", fence(learner["solution"]["all"][lang][-1:], "text", command("check", lang))),
+        section(
+            "all-pass",
+            fence(from_summary(learner["solution"]["all"][lang], lang), "text", command("check", lang)),
+        ),
         section("hint", fence(hint_output(1, lang), "text", command("hint 1", lang), wrap=True)),
         section("tensorflow-log", log_fence(logs["default"], lang)),
         section("tensorflow-log-min", log_fence(logs["min_log_level"], lang)),

@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 from typing import Any
 from unittest import mock
@@ -71,6 +72,18 @@ def command(args: str, lang: str) -> str:
     return f".venv/bin/keras-course {args}{' --lang en' if lang == 'en' else ''}"
 
 
+def from_summary(lines: list[str], lang: str) -> list[str]:
+    """A `keras-course check` run from its summary line ("5 of 5 steps passed …") to its end: the pass
+    line and the note under it, not the last line alone (a wrapped line cut in half)."""
+    from autograder.checks.report import SUMMARY
+
+    pattern = re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(SUMMARY[lang])))
+    starts = [i for i, line in enumerate(lines) if pattern.fullmatch(line.strip())]
+    if not starts:
+        raise ValueError(f"no summary line ({SUMMARY[lang]!r}) in the recorded run")
+    return lines[starts[-1] :]
+
+
 def hint_output(step: int, lang: str) -> list[str]:
     """`keras-course hint N` as a learner sees it the first time: the first hint (a fresh state)."""
     from autograder import cli
@@ -124,6 +137,13 @@ def keras2_output(step: int, reference: dict[str, Any]) -> list[str]:
     return lines
 
 
+def sgd_often(lang: str) -> str:
+    """How often plain SGD diverges on this data: its row of the calibration (autograder/calibration.json)."""
+    calibration = json.loads(recordings.CALIBRATION_JSON.read_text(encoding="utf-8"))
+    sgd = calibration["variants"]["sgd"]
+    return words("pages", lang)["sgd_often"].format(n=sgd["n"], nan=sgd["nan"])
+
+
 def step_extras(step: int, lang: str, reference: dict[str, Any]) -> list[str]:
     """Sections only some steps have: the parameter table, the training facts, the traps."""
     w, training = words("pages", lang), reference["training"]
@@ -135,6 +155,8 @@ def step_extras(step: int, lang: str, reference: dict[str, Any]) -> list[str]:
         extras.append(section("summary-without-input", unbuilt))
         warning = reference["keras2"]["sections"]["model"]["warnings"]
         extras.append(section("keras2-warning", fence(warning, "text", wrap=True)))
+    if step == 3:
+        extras.append(section("sgd", sgd_often(lang)))
     if step == 4:
         curve = training["loss_curve"]
         facts = w["history_params"].format(params=json.dumps(training["params"]), **training["params"])

@@ -346,7 +346,7 @@ def test_committed_experiments_are_what_keras_does_now(tmp_path: Path) -> None:
 def _korean_texts() -> dict[str, str]:
     """Learner-facing Korean text: the pages (glossary aside), their snippets, and the words of the code."""
     paths = [
-        *(p for p in (ROOT / "docs" / "ko").glob("*.md") if p.name != "glossary.md"),
+        *(p for p in (ROOT / "docs" / "ko").rglob("*.md") if p.name != "glossary.md"),
         *(
             p
             for p in (ROOT / "docs" / "_snippets" / "generated" / "ko").glob("*.md")
@@ -451,3 +451,38 @@ def test_install_sizes_were_measured_for_the_installed_versions() -> None:
         shown = site_pages.sizes_table(lang)
         assert site_pages._megabytes(sizes["learner"]["download_bytes"]) in shown
         assert site_pages._megabytes(sizes["repository"]["installed_bytes"]) in shown
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_setup_shows_the_pass_line_and_checks_the_bundles_notebook(lang: str) -> None:
+    """The "all five steps pass" example shows the summary line (not the tail of a wrapped note), and
+    the notebook learners are told to check is the one the learners' bundle holds."""
+    from autograder.checks.registry import all_checks
+    from autograder.checks.report import SUMMARY
+    from autograder.course.learner_notebook import NAME
+
+    generated = (ROOT / "docs" / "_snippets" / "generated" / lang / "setup.md").read_text(encoding="utf-8")
+    start = generated.index("[start:all-pass]")
+    shown = generated[start : generated.index("[end:all-pass]")]
+    points = sum(c.points for c in all_checks(include_hidden=False))
+    assert SUMMARY[lang].format(total=len(STEPS), passed=len(STEPS), score=points, max=points) in shown
+    page = (ROOT / "docs" / lang / "setup.md").read_text(encoding="utf-8")
+    assert f"keras-course check {NAME}" in page and "keras01.ipynb" not in page
+    with pytest.raises(ValueError):
+        step_pages.from_summary(["a wrapped line", "cut in half)."], lang)
+
+
+def test_step3_blames_sgds_step_not_its_learning_rate() -> None:
+    """SGD's default learning rate is the one the converging Adam example uses: the page says so, and
+    gives how often SGD diverged from the calibration, not as a rule."""
+    import keras
+
+    sgd_rate = float(keras.optimizers.SGD().learning_rate)
+    source = (ROOT / "docs" / "_snippets" / "try" / "try3_learning_rate.py").read_text(encoding="utf-8")
+    assert f"learning_rate={sgd_rate:.2g}" in source
+    for lang in ("ko", "en"):
+        page = (ROOT / "docs" / lang / "step3.md").read_text(encoding="utf-8")
+        assert f"{sgd_rate:.2g}" in page and "SGD(learning_rate=0.001)" in page
+        assert step_pages.sgd_often(lang) in (
+            ROOT / "docs" / "_snippets" / "generated" / lang / "step3.md"
+        ).read_text(encoding="utf-8")

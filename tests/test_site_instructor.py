@@ -27,6 +27,12 @@ def recording() -> dict:
     return json.loads(recordings.INSTRUCTOR_JSON.read_text(encoding="utf-8"))
 
 
+def guide(lang: str) -> str:
+    """The instructor guide's pages in one language (docs/LANG/instructor/*.md), as written."""
+    pages = sorted((ROOT / "docs" / lang / "instructor").glob("*.md"))
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
 def text(run: dict) -> str:
     return "\n".join(run["output"])
 
@@ -147,10 +153,10 @@ def test_the_recording_hides_every_random_submission_name(recording: dict) -> No
 
 def test_the_guide_counts_the_hidden_test_cells_as_nbgrader_does() -> None:
     for lang, count in (
-        ("ko", f"숨은 테스트 칸 수({len(HIDDEN)}개)"),
+        ("ko", f"숨은 테스트 셀 수({len(HIDDEN)}개)"),
         ("en", f"once per hidden test cell ({len(HIDDEN)})"),
     ):
-        assert count in (ROOT / "docs" / lang / "instructor.md").read_text(encoding="utf-8"), lang
+        assert count in guide(lang), lang
 
 
 def _settings(source: str) -> set[str]:
@@ -161,7 +167,7 @@ def _settings(source: str) -> set[str]:
 def test_the_guide_names_every_setting_with_its_default(lang: str) -> None:
     config = (ROOT / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
     cli = (ROOT / "autograder" / "cli.py").read_text(encoding="utf-8")
-    page = (ROOT / "docs" / lang / "instructor.md").read_text(encoding="utf-8")
+    page = guide(lang)
     assert _settings(config) | _settings(cli) <= _settings(page)
     (timeout,) = re.findall(r'KERAS_COURSE_CELL_TIMEOUT", "(\d+)"', config)
     assert re.search(rf"`KERAS_COURSE_CELL_TIMEOUT` \| `{timeout}` \|", page)

@@ -33,12 +33,12 @@ GENERATED = (
 HOW_TO = """\
 ## 이 노트북 쓰는 법 / How to use this notebook
 
-1. 맨 위의 **설치 칸**과 **준비 칸**을 먼저 실행하세요 (칸을 누르고 Shift+Enter). 설치 칸은 강좌 패키지가
-   없을 때만(Colab 등) 노트북 옆의 `keras_course_learner-….whl`을 설치합니다. 검사 메시지의 언어는 준비 칸의
+1. 맨 위의 **설치 셀**과 **준비 셀**을 먼저 실행하세요 (셀을 누르고 Shift+Enter). 설치 셀은 강좌 패키지가
+   없을 때만(Colab 등) 노트북 옆의 `keras_course_learner-….whl`을 설치합니다. 검사 메시지의 언어는 준비 셀의
    `set_language(...)`로 정합니다: `"ko"` 한국어, `"en"` 영어.
-2. 단계마다 답 칸의 `# YOUR CODE HERE` 아래를 채우고 `raise NotImplementedError()` 줄을 지운 뒤, 그 칸을 실행하세요.
-3. 바로 아래의 `check(N)` 칸을 실행하면 그 단계의 검사 결과가 표로 나옵니다: ✓ 통과, ✗ 실패, – 위의 ✗ 때문에
-   실패. 답을 고쳤다면 답 칸을 먼저 다시 실행하세요. 검사는 마지막으로 실행한 코드를 봅니다.
+2. 단계마다 답 셀의 `# YOUR CODE HERE` 아래를 채우고 `raise NotImplementedError()` 줄을 지운 뒤, 그 셀을 실행하세요.
+3. 바로 아래의 `check(N)` 셀을 실행하면 그 단계의 검사 결과가 표로 나옵니다: ✓ 통과, ✗ 실패, – 위의 ✗ 때문에
+   실패. 답을 고쳤다면 답 셀을 먼저 다시 실행하세요. 검사는 마지막으로 실행한 코드를 봅니다.
 4. 막히면 힌트를 하나씩 펼쳐 보세요. 마지막 힌트는 답에 가깝습니다.
 
 `check`는 공개 검사만 실행합니다. 숨은 검사의 점수는 강사가 채점할 때 더해집니다. 함수가 오류를 내면 ✗와 그
@@ -64,7 +64,7 @@ it is stopped after the step's time limit and reported as a ✗.
 # wheel (`keras-course release` writes it to dist/) into the kernel's own Python. Plain Python, not
 # `%pip`, so the same cell runs (and is tested) outside IPython too. Does nothing where it is installed.
 INSTALL = """\
-# 설치 칸: 강좌 패키지가 없을 때만 설치합니다 / install cell: installs the course's package only where it is missing
+# 설치 셀: 강좌 패키지가 없을 때만 설치합니다 / install cell: installs the course's package only where it is missing
 import importlib
 import subprocess
 import sys
@@ -91,14 +91,14 @@ if not (installed("keras-course-learner") or installed("keras-course")):
         importlib.invalidate_caches()
     else:
         print(
-            "이 노트북 옆에 keras_course_learner-….whl 파일이 없습니다: 강사가 준 파일을 올리고(Colab: 왼쪽 '파일') 이 칸을 다시 실행하세요.\\n"
+            "이 노트북 옆에 keras_course_learner-….whl 파일이 없습니다: 강사가 준 파일을 올리고(Colab: 왼쪽 '파일') 이 셀을 다시 실행하세요.\\n"
             "No keras_course_learner-….whl beside this notebook: upload the one your instructor gave you "
             "(Colab: the Files pane on the left) and run this cell again."
         )
 """
 
 SETUP_HEAD = """\
-# 준비 칸: 먼저 실행하세요 / setup cell: run it first
+# 준비 셀: 먼저 실행하세요 / setup cell: run it first
 import os
 
 # TensorFlow prints log lines when it is imported: silence them before the first import of keras.
@@ -131,7 +131,7 @@ The other {hidden} points belong to the hidden checks, added when your instructo
 def step_cells(step: Step, checks: list[Check]) -> list[nbformat.NotebookNode]:
     """The step's text (as in the nbgrader notebook), its answer stub, and the cell that checks it."""
     ours = [c for c in checks if c.step == step.number]
-    run_it = f"\n검사: 아래 칸 `check({step.number})` / check it: the cell `check({step.number})` below\n"
+    run_it = f"\n검사: 아래 셀 `check({step.number})` / check it: the cell `check({step.number})` below\n"
     return [
         nbformat.v4.new_markdown_cell(step_markdown(step, ours) + run_it, id=f"step{step.number}_intro"),
         nbformat.v4.new_code_cell(stub_source(function_source(step)), id=f"step{step.number}_answer"),
