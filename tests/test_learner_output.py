@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from autograder.checks.judging import LABELS, WAITING, Verdict
+from autograder.checks.judging import CALL_HINTS, LABELS, WAITING, Verdict
 from autograder.checks.library import found
 from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, render, summary
@@ -19,9 +19,9 @@ from autograder.grading import feedback
 from autograder.grading.commands import summary_table
 from autograder.grading.grade import Gradebook, GradeRun, StudentResult
 from autograder.sandbox.child import contract
-from autograder.sandbox.results import OUTPUT_LINES_CAP, learner_output
+from autograder.sandbox.results import OUTPUT_LINES_CAP, enclosing_loop, learner_output
 
-from answers import MUTANTS, Answer
+from answers import MUTANTS, Answer, fill
 
 PUBLIC = all_checks(include_hidden=False)
 
@@ -236,3 +236,58 @@ def test_the_line_count_is_the_true_one_or_none_when_lines_were_not_kept(tmp_pat
     # The child keeps the log's last 64 KiB, so its first line is cut: that line is not shown.
     tail = b"0123456789" * (contract.LOG_TAIL // 10) + b"\nlast\n"
     assert shown(tail[-contract.LOG_TAIL :], output=True).count("│") == 1
+
+
+# --- a loop that never ends: the step is stopped (memory, time) and the ✗ names the loop ------------
+
+ENDLESS = {  # a beginner's `while` without `i += 1`: one fills the memory, one only spins
+    "out_of_memory": (
+        "xs = []\ni = 1\nwhile i <= 10:\n    xs.append(i)\nx = np.array(xs)\nreturn x, x.copy()",
+        None,
+    ),
+    "timeout": ("i = 1\nwhile i <= 10:\n    x = i * 2\nx = np.arange(1, 11)\nreturn x, x.copy()", 4.0),
+}
+
+
+@pytest.mark.parametrize("status", sorted(ENDLESS))
+def test_a_loop_that_never_ends_is_named_where_the_step_stopped(grade_step, status):
+    body, timeout = ENDLESS[status]
+    report = grade_step(Answer(1, {"make_data": body}), timeout=timeout)
+    assert report.outcome.status == status
+    (cross,) = [v for v in report.verdicts if v.mark == "✗"]
+    source = fill(1, {"make_data": body}).splitlines()
+    loop = next(n for n, line in enumerate(source, 1) if line.strip() == "while i <= 10:")
+    assert f"the `while` loop on line {loop} seems never to end" in cross.message("en")
+    assert f"{loop}번째 줄의 `while` 반복문이 끝나지 않는" in cross.message("ko")
+    # Where it was stopped: testing the loop's condition or in its body.
+    assert f"(line {loop}: " in cross.message("en") or f"(line {loop + 1}: " in cross.message("en")
+
+
+def test_a_stop_outside_any_loop_gets_no_loop_advice(grade_step):
+    report = grade_step(Answer(1, {"make_data": "import time\ntime.sleep(60)\nreturn 1, 2"}), timeout=3.0)
+    (cross,) = [v for v in report.verdicts if v.mark == "✗"]
+    assert report.outcome.status == "timeout" and "time.sleep(60)" in cross.message("en")
+    assert cross.hint == CALL_HINTS["timeout"]  # the generic tip, no loop named
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "expected"),
+    [
+        (["while i < 3:", "    x += 1"], 2, {"loop": "while", "loop_line": 1}),
+        (
+            ["for a in b:", "    while c:", "", "        # note", "        d()"],
+            5,
+            {"loop": "while", "loop_line": 2},
+        ),
+        (["for a in b:", "    if c:", "        d()"], 3, {"loop": "for", "loop_line": 1}),
+        (["while c:", "    pass", "def f():", "    d()"], 4, {}),  # a function below a loop is not in it
+        (["x = 1", "y = 2"], 2, {}),
+    ],
+)
+def test_the_loop_around_a_line_is_read_from_the_indentation(lines, line, expected):
+    assert enclosing_loop(lines, line) == expected
+
+
+def test_a_loop_stopped_at_its_own_condition_is_that_loop():
+    assert enclosing_loop(["x = 1", "while x:", "    pass"], 2) == {"loop": "while", "loop_line": 2}
+    assert enclosing_loop(["format = 1", "whilex = 2"], 2) == {}  # a name that starts like one is not

@@ -101,20 +101,20 @@ def call_failure(outcome: Outcome, function: str) -> Text:
             f"파일에 `{function}` 함수가 없습니다", f"the file defines no function `{function}`"
         ),
         "error": text(
-            f"`{function}`이(가) 실행 중 오류를 냈습니다{where['ko']}: {kind}",
+            f"`{function}` 함수가 실행 중 오류를 냈습니다{where['ko']}: {kind}",
             f"`{function}` raised an error{where['en']}: {kind}",
         ),
         "unreadable": text(
-            f"`{function}`이(가) 돌려준 값을 읽을 수 없습니다: {kind}",
+            f"`{function}` 함수가 돌려준 값을 읽을 수 없습니다: {kind}",
             f"what `{function}` returned could not be read: {kind}",
         ),
         "timeout": text(
-            f"{error.get('seconds', '?')}초 안에 끝나지 않아 멈췄습니다 (무한 루프가 있나요?)",
-            f"stopped after {error.get('seconds', '?')} s without finishing (an endless loop?)",
+            f"{error.get('seconds', '?')}초 안에 끝나지 않아 멈췄습니다{where['ko']}",
+            f"stopped after {error.get('seconds', '?')} s without finishing{where['en']}",
         ),
         "out_of_memory": text(
-            f"메모리를 너무 많이 써서 멈췄습니다 (이 단계의 모든 프로세스를 합쳐 {error.get('bytes', 0) / 2**30:g} GiB까지)",
-            f"stopped for using too much memory (at most {error.get('bytes', 0) / 2**30:g} GiB for all of the step's processes together)",
+            f"메모리를 너무 많이 써서 멈췄습니다{where['ko']} (이 단계의 모든 프로세스를 합쳐 {error.get('bytes', 0) / 2**30:g} GiB까지)",
+            f"stopped for using too much memory{where['en']} (at most {error.get('bytes', 0) / 2**30:g} GiB for all of the step's processes together)",
         ),
         "crashed": text(
             f"프로그램이 결과 없이 끝났습니다 (종료 코드 {error.get('exit_code')}"
@@ -197,14 +197,29 @@ def run_yourself(step: int) -> Text:
     )
 
 
+def _endless_loop(error: dict) -> Text | None:
+    """Advice for a step stopped (time, memory) inside a loop: the grader names the loop around the
+    line it stopped at (autograder.sandbox.results.stopped_at, where_in)."""
+    kind, line = error.get("loop"), error.get("loop_line")
+    if kind not in ("while", "for") or not isinstance(line, int):
+        return None
+    return text(
+        f"{line}번째 줄의 `{kind}` 반복문이 끝나지 않는 것 같습니다. 반복 조건이 언젠가 거짓이 되나요? "
+        "(`while i <= 10:`이라면 반복문 안에 `i += 1`이 있어야 합니다) 반복문 안에서 리스트에 계속 더하고 있지 않은지도 보세요",
+        f"the `{kind}` loop on line {line} seems never to end: does its condition ever become false? "
+        "(`while i <= 10:` needs `i += 1` inside the loop) Also look for a list the loop keeps adding to",
+    )
+
+
 def call_hint(outcome: Outcome, function: str) -> Text | None:
     """What to try when `function` did not return: the advice for its error's cause where one is
     known (autograder.checks.diagnosis), else the tip for how it failed."""
     status = outcome.call_status(function)
-    if status in ("error", "import_error"):
-        error = outcome.error or outcome.calls.get(function, {}).get("error") or {}
-        if (specific := advice(error)) is not None:
-            return specific
+    error = outcome.error or outcome.calls.get(function, {}).get("error") or {}
+    if status in ("error", "import_error") and (specific := advice(error)) is not None:
+        return specific
+    if status in ("error", "import_error", "timeout", "out_of_memory") and (loop := _endless_loop(error)):
+        return loop
     if status == "error":
         return run_yourself(outcome.step)
     return CALL_HINTS.get(status)

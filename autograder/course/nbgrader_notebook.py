@@ -32,7 +32,7 @@ INTRO = """\
 선형 회귀 Y = WX + B에서 사람은 잘 정제된 데이터 x, y를 준비하고, 케라스는 가장 좋은 W와 B를 찾습니다.
 딥러닝은 다섯 단계로 진행됩니다: 데이터 구성 → 모델 구성 → 컴파일 → 훈련 → 평가와 예측.
 단계마다 함수 하나(5단계는 둘)를 채우세요. 각 단계는 채점기의 정답 입력으로 따로 검사하므로,
-한 단계가 틀려도 그 단계의 점수만 잃습니다. 함수 이름을 바꾸거나 칸을 지우지 마세요.
+한 단계가 틀려도 그 단계의 점수만 잃습니다. 함수 이름을 바꾸거나 셀을 지우지 마세요.
 
 In linear regression Y = WX + B, people prepare clean data x and y, and Keras finds the best W and B.
 Deep learning here takes five steps: data → model → compile → train → evaluate and predict.
@@ -42,14 +42,14 @@ reference inputs, so a mistake in one step costs only that step. Do not rename t
 
 # nbgrader's notebook only: how its test cells and Validate button are used.
 VALIDATE = """\
-각 답 칸 아래의 검사 칸을 실행하거나 **Validate** 버튼(`nbgrader validate`)으로 제출 전에 확인하세요.
+각 답 셀 아래의 검사 셀을 실행하거나 **Validate** 버튼(`nbgrader validate`)으로 제출 전에 확인하세요.
 숨은 검사는 채점할 때만 실행됩니다.
 Run the check cells under each answer, or the **Validate** button (`nbgrader validate`), before you submit.
 Hidden checks run only when your notebook is graded.
 """
 
 SETUP_HEAD = """\
-# 준비 칸: 고치지 마세요 / setup cell: read-only
+# 준비 셀: 고치지 마세요 / setup cell: read-only
 import os
 
 # TensorFlow writes log lines to stderr when it is imported, and nbgrader scores a test cell with any

@@ -83,9 +83,9 @@ python3 -m venv .venv && .venv/bin/pip install dist/{wheel}   # `keras-course` �
 노트북으로 풀려면 / in a notebook: JupyterLab을 같은 환경에 함께 설치하고 / install JupyterLab into the same
 environment: `.venv/bin/pip install "dist/{wheel}[notebook]"`, 그리고 / then
 `.venv/bin/jupyter lab keras_course.ipynb`. VS Code라면 커널로 `.venv`를 고르세요 / in VS Code pick the `.venv`
-kernel. Colab이나 다른 Jupyter에서는 노트북의 첫 칸이 노트북 옆(또는 `dist/`)의 `{wheel}`을 설치합니다 / in Colab or
+kernel. Colab이나 다른 Jupyter에서는 노트북의 첫 셀이 노트북 옆(또는 `dist/`)의 `{wheel}`을 설치합니다 / in Colab or
 another Jupyter, the notebook's first cell installs `{wheel}` from beside the notebook (or `dist/`): upload it
-there first. 단계마다 `check(N)` 칸이 검사합니다 / each step's `check(N)` cell checks it.
+there first. 단계마다 `check(N)` 셀이 검사합니다 / each step's `check(N)` cell checks it.
 공개 검사만 들어 있습니다. 숨은 검사는 강사가 채점할 때 실행합니다.
 Only the public checks are included; the hidden checks run when your instructor grades.
 

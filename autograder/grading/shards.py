@@ -54,7 +54,7 @@ MESSAGES = {
     },
     "no_parts": {"ko": "합칠 조각이 없습니다", "en": "no parts to merge"},
     "mixed": {
-        "ko": "조각들의 {what}이(가) 다릅니다: {values}. 같은 명령으로 채점한 조각만 합칠 수 있습니다.",
+        "ko": "조각마다 {what} 값이 다릅니다: {values}. 같은 명령으로 채점한 조각만 합칠 수 있습니다.",
         "en": "the parts differ in {what}: {values}. Only parts of one grading command can be merged.",
     },
     "other_grader": {
@@ -66,7 +66,7 @@ MESSAGES = {
         "en": "shard {k}/{n} is given twice: {a} and {b}",
     },
     "graded_twice": {
-        "ko": "학생 {student}이(가) 두 번 채점되었습니다: {a}, {b}",
+        "ko": "학생 {student}의 제출물이 두 번 채점되었습니다: {a}, {b}",
         "en": "student {student} was graded twice: in {a} and in {b}",
     },
     "missing": {
@@ -83,7 +83,7 @@ MESSAGES = {
         "Were they graded from the same submissions folder?",
     },
     "exists": {
-        "ko": "{out}이(가) 이미 있습니다: 덮어쓰지 않습니다. 없는 폴더를 주세요.",
+        "ko": "{out} 폴더가 이미 있습니다: 덮어쓰지 않습니다. 없는 폴더를 주세요.",
         "en": "{out} already exists: it is not overwritten. Give a folder that does not exist.",
     },
 }

@@ -65,7 +65,7 @@ def find_check(check_id: str) -> Check:
         if check.id == check_id:
             return check
     raise CheckNotInstalled(
-        f"검사 {check_id!r}이(가) 이 설치에 없습니다. 숨은 검사라면 autograder/checks/hidden/이 "
+        f"검사 {check_id!r}는 이 설치에 없습니다. 숨은 검사라면 autograder/checks/hidden/이 "
         "설치되지 않은 것입니다: 강사용 설치로 채점하세요.\n"
         f"Check {check_id!r} is not installed here. If it is a hidden check, "
         "autograder/checks/hidden/ is missing from this installation: grade with the instructor's install."

@@ -75,7 +75,7 @@ NOTES = {
         "Read the SyntaxError under that cell, fix it and run the cell again.",
     },
     "not_latest": {
-        "ko": "`{name}`은(는) `def {name}` 줄이 있는 셀을 마지막으로 실행한 결과가 아닙니다(그 셀이 `def`에 "
+        "ko": "`{name}` 함수는 `def {name}` 줄이 있는 셀을 마지막으로 실행한 결과가 아닙니다(그 셀이 `def`에 "
         "닿기 전에 오류로 멈췄나요?). 파이썬에 남아 있는 예전 `{name}`을 검사합니다.",
         "en": "`{name}` is not from the last run of the cell with `def {name}` (did that cell stop with an "
         "error before the `def`?). Checking the older `{name}` Python still has.",

@@ -174,6 +174,57 @@ def last_line(folder: Path) -> str:
     return printable(lines[-1], 300) if lines else ""
 
 
+# A frame of faulthandler's dump: `  File "/step/step1_data.py", line 19 in make_data`.
+STACK_FRAME = re.compile(r'File "([^"\n]{1,4096})", line (\d{1,7}) in ')
+LOOP_LOOKBACK = 200  # lines looked at above a line for the loop around it
+
+
+def stopped_at(folder: Path, filename: str, source: bytes) -> dict[str, Any]:
+    """Where in the learner's file a step was when the keeper stopped it (the innermost frame of the
+    dump the runner wrote on its signal), and the loop around that line: {} when unknown."""
+    try:
+        dump = read_regular(folder / contract.STACK_FILE, contract.STACK_CAP).decode("utf-8", "replace")
+    except OSError:
+        return {}
+    for path, line in STACK_FRAME.findall(dump):  # the most recent call first
+        if path.rsplit("/", 1)[-1] == filename:
+            return where_in(source, int(line))
+    return {}
+
+
+def where_in(source: bytes, line: int) -> dict[str, Any]:
+    """A line of the learner's file (its number and code) and the `while` or `for` loop it is in."""
+    lines = source.decode("utf-8", "replace").splitlines()
+    if not 1 <= line <= len(lines):
+        return {}
+    return {"line": line, "code": printable(lines[line - 1].strip(), 200), **enclosing_loop(lines, line)}
+
+
+LOOP_STATEMENT = re.compile(r"\s*(while|for)\b")
+SCOPE_STATEMENT = re.compile(r"\s*(def|class|async\s+def)\b")
+
+
+def enclosing_loop(lines: list[str], line: int) -> dict[str, Any]:
+    """The innermost `while` or `for` statement at `line` (1-based; stopped testing its condition)
+    or whose body holds it, read from the indentation (no parser: the file is the learner's, and
+    this is the trusted process)."""
+
+    def indent(text: str) -> int:
+        return len(text) - len(text.lstrip())
+
+    level = indent(lines[line - 1]) + 1  # the line itself may be the loop's
+    for number in range(line, max(0, line - LOOP_LOOKBACK), -1):
+        text = lines[number - 1]
+        if not text.strip() or text.lstrip().startswith("#") or indent(text) >= level:
+            continue
+        if loop := LOOP_STATEMENT.match(text):
+            return {"loop": loop[1], "loop_line": number}
+        if SCOPE_STATEMENT.match(text):
+            return {}
+        level = indent(text)
+    return {}
+
+
 ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
 OUTPUT_LINE_CAP = 300  # characters of one printed line
 OUTPUT_LINES_CAP = 400

@@ -25,7 +25,7 @@ from autograder.core.steps import STEPS, Step
 from autograder.sandbox import replay
 from autograder.sandbox.child.contract import Limits
 from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
-from autograder.sandbox.results import last_line, learner_output, read_result
+from autograder.sandbox.results import last_line, learner_output, read_result, stopped_at, where_in
 
 SOURCE_CAP = 1 << 20  # bytes of one step file
 RETRIES = 1  # times a step the grader lost is run again (a learner who ends the fork server on purpose: once)
@@ -91,11 +91,14 @@ def _child_outcome(
     if "keeper" in report:  # the process that watches the step died: nothing of the learner's did that
         return lost(step, f"the step's keeper ended ({report['keeper']})")
     if report.get("timed_out"):
-        return Outcome(step, "timeout", error={"seconds": timeout})
+        return Outcome(step, "timeout", error={"seconds": timeout, **stopped_at(job, filename, content)})
     outcome = read_result(job, step)
     if outcome is None and report.get("out_of_memory"):
         held_by = "cgroup" if report.get("group") else "keeper"  # who enforced the cap: for the tests
-        return Outcome(step, "out_of_memory", error={"bytes": limits.memory_bytes, "held_by": held_by})
+        error = {"bytes": limits.memory_bytes, "held_by": held_by, **stopped_at(job, filename, content)}
+        return Outcome(step, "out_of_memory", error=error)
+    if outcome is not None and kind == "step":
+        _locate_memory_errors(outcome, content)
     if outcome is None:
         code = report.get("exit_code")
         error: dict[str, Any] = {"exit_code": code, "message": last_line(job)}
@@ -103,6 +106,14 @@ def _child_outcome(
             error["signal"] = signal.Signals(-code).name
         return Outcome(step, "crashed", error=error)
     return outcome
+
+
+def _locate_memory_errors(outcome: Outcome, source: bytes) -> None:
+    """A MemoryError the learner's code raised: add the loop around its line (a loop that never ends)."""
+    errors = [outcome.error, *(call.get("error") for call in outcome.calls.values())]
+    for error in errors:
+        if error and error.get("type") == "MemoryError" and isinstance(error.get("line"), int):
+            error.update({k: v for k, v in where_in(source, error["line"]).items() if k.startswith("loop")})
 
 
 def lost(step: int, why: str) -> Outcome:

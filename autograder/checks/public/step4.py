@@ -84,7 +84,7 @@ def test_step4_batch_size(step4: Outcome) -> None:
     if steps != expected and split is not None:  # batch_size may be 1: fewer samples were trained on
         refute(
             found(
-                f"에포크마다 {steps} 스텝: validation_split={split[0]:g}이(가) 샘플 {spec.DATA.size}개 중 "
+                f"에포크마다 {steps} 스텝: validation_split={split[0]:g} 설정이 샘플 {spec.DATA.size}개 중 "
                 f"{spec.DATA.size - split[1]}개를 검증용으로 떼어 {split[1]}개로만 훈련했습니다",
                 f"{steps} steps an epoch: validation_split={split[0]:g} held {spec.DATA.size - split[1]} of the "
                 f"{spec.DATA.size} samples back for validation, so fit trained on {split[1]}",

@@ -21,6 +21,7 @@ that is what `keras-course check` uses on a learner's own machine without the sa
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import json
 import os
 import select
@@ -39,6 +40,9 @@ from autograder.sandbox.child.contract import (
     PRIVATE_TEMP,
     RESULT_FILES,
     SOURCE_CAP,
+    STACK_CAP,
+    STACK_FILE,
+    STACK_SIGNAL,
     STEP,
     address_space,
     environment,
@@ -55,6 +59,8 @@ _PR_CAP_AMBIENT_CLEAR_ALL = 4
 _CAPABILITY_VERSION_3 = 0x20080522
 _CAP_SETGID, _CAP_SETUID, _CAP_SYS_ADMIN = 6, 7, 21
 _MEMORY_PAUSE = 0.2  # seconds between two sums of a step's memory, where no memory group holds it
+_DUMP_AT = 0.6  # of the memory cap: ask the runner where it is (the kernel kills at the cap itself)
+_DUMP_WAIT = 0.2  # seconds the runner gets to write its stack before the kill
 HOSTNAME = "sandbox"  # the host name a step sees
 
 
@@ -150,6 +156,7 @@ def _watch(pid: int, timeout: float, cap: int, group: memory.Group | None) -> _E
     ended = _Ended()
     pidfd = os.pidfd_open(pid)
     deadline = time.monotonic() + timeout
+    dumped = False
     try:
         while True:
             left = deadline - time.monotonic()
@@ -163,12 +170,19 @@ def _watch(pid: int, timeout: float, cap: int, group: memory.Group | None) -> _E
                 break
             if group is not None:
                 ended.out_of_memory = group.oom_kills() > 0
+                ended.peak = max(ended.peak, group.usage())  # for the pause (group.peak() at the end)
+                near = ended.peak > cap * _DUMP_AT
             else:
                 ended.peak = max(ended.peak, memory.tree_bytes(pid))
                 ended.out_of_memory = ended.peak > cap
+                near = ended.peak > cap * _DUMP_AT
+            if near and not dumped:  # the kernel may kill it at the cap: say where it is now
+                dumped = _dump_stack(pid, wait=0)
             if ended.out_of_memory:
                 break
         if ended.timed_out or ended.out_of_memory:
+            if not dumped:
+                _dump_stack(pid, wait=_DUMP_WAIT)
             os.kill(pid, signal.SIGKILL)
         _, ended.status = os.waitpid(pid, 0)
     finally:
@@ -177,6 +191,17 @@ def _watch(pid: int, timeout: float, cap: int, group: memory.Group | None) -> _E
         ended.peak = group.peak()
         ended.out_of_memory = group.oom_kills() > 0
     return ended
+
+
+def _dump_stack(pid: int, wait: float) -> bool:
+    """Ask the runner for its Python stack (faulthandler writes it to STACK_FILE), and give it `wait`
+    seconds: where a step that never ends is, for the learner (a loop that never ends)."""
+    try:
+        os.kill(pid, getattr(signal, STACK_SIGNAL))
+    except OSError:
+        return False
+    time.sleep(wait)
+    return True
 
 
 def keep(request: dict[str, Any], run_learner_step: Any) -> None:
@@ -215,6 +240,7 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
     for result, cap in RESULT_FILES.items():
         _copy_out(workdir, job, result, cap)
     _copy_out(workdir, job, "child.log", LOG_TAIL, tail=True)
+    _copy_out(workdir, job, STACK_FILE, STACK_CAP, tail=True)
     report = {
         "exit_code": os.waitstatus_to_exitcode(ended.status),
         "timed_out": ended.timed_out,
@@ -306,6 +332,7 @@ def _run(
         os.environ.update(environment(workdir, "/tmp" if limits["isolated"] else None))
         if library:
             os.environ["LD_LIBRARY_PATH"] = library
+        _stack_on_signal()
         limit_resources(limits, mapped)
         if limits["isolated"]:
             _drop_capabilities()
@@ -315,6 +342,16 @@ def _run(
         status = 3
     finally:
         os._exit(status)
+
+
+def _stack_on_signal() -> None:
+    """On the keeper's signal, write the Python stack to STACK_FILE (before seccomp: it sets up an
+    alternate signal stack). Advice only: a runner that cannot is run all the same."""
+    try:
+        stack = os.open(STACK_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        faulthandler.register(getattr(signal, STACK_SIGNAL), file=stack, all_threads=True)
+    except (OSError, ValueError, RuntimeError):
+        pass
 
 
 def _first_to_go() -> None:

@@ -27,6 +27,9 @@ PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # a fresh, size-capped tmpfs ea
 INNER_UID = 1000  # the learner's user id inside its namespace: not 0, so exec regains no capability
 RESULT_FILES = {"result.json": 2 << 20, "arrays.npz": 8 << 20}  # what the keeper copies out, and caps
 LOG_TAIL = 64 << 10  # the last bytes of the learner's output that the grader sees
+# Where a step was when the keeper stopped it (time, memory): the runner's Python stack, dumped by
+# faulthandler on this signal just before the kill, and at most this many bytes of it.
+STACK_FILE, STACK_SIGNAL, STACK_CAP = "stack.txt", "SIGUSR1", 16 << 10
 SOURCE_CAP = 2 << 20  # bytes of the file a step runs (the grader already refuses larger ones)
 
 # fit's arguments a replay reproduces (autograder.sandbox.replay); anything else that could change

@@ -89,6 +89,11 @@ class Group:
         finally:
             os.close(fd)
 
+    def usage(self) -> int:
+        with contextlib.suppress(OSError, ValueError):
+            return int(self._text("memory.usage_in_bytes"))
+        return 0
+
     def peak(self) -> int:
         with contextlib.suppress(OSError, ValueError):
             return int(self._text("memory.max_usage_in_bytes"))
