@@ -37,7 +37,7 @@ LABELS = {
     },
 }
 # The grid, in SVG user units (extra.css draws it as wide as the text column, up to 32rem).
-COLUMN, ROW, RADIUS, TOP, WIDTH = 120, 36, 13, 22, 444
+COLUMN, ROW, RADIUS, TOP, WIDTH = 112, 36, 13, 22, 444
 
 
 def _node(x: float, y: float, label: str) -> str:
