@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve test test-loaded build check bench lint clean system-deps vendor-mermaid
+.PHONY: install serve test test-loaded build check bench lint clean system-deps
 
 # The browser tests drive Debian's Chromium, the site's figures and its web font are made from a
 # Hangul font (Debian's fonts-nanum), the grader's sandbox is bubblewrap, the job-array test starts
@@ -21,9 +21,6 @@ PODMAN := /usr/bin/podman
 RUNC := /usr/sbin/runc
 DEBOOTSTRAP := /usr/sbin/debootstrap
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# The site's diagrams: mermaid, vendored under docs/ so the site needs no network (refresh: make vendor-mermaid).
-MERMAID_VERSION := 11.17.2
-MERMAID_DIR := docs/assets/vendor/mermaid
 
 install: $(STAMP)
 
@@ -73,11 +70,6 @@ system-deps:
 	    podman runc debootstrap; \
 	fi
 
-vendor-mermaid:
-	@command -v npm >/dev/null || { echo "npm is needed to fetch mermaid"; exit 1; }
-	tmp=$$(mktemp -d) && (cd $$tmp && npm pack -q mermaid@$(MERMAID_VERSION) && tar xzf mermaid-*.tgz) && \
-	  cp $$tmp/package/dist/mermaid.min.js $$tmp/package/LICENSE $(MERMAID_DIR)/ && \
-	  echo $(MERMAID_VERSION) > $(MERMAID_DIR)/VERSION && rm -rf $$tmp
 
 clean:
 	rm -rf $(VENV) site .pytest_cache

@@ -76,7 +76,7 @@ def on_template_context(context: dict, template_name: str, config: MkDocsConfig)
     return context
 
 
-@event_priority(-100)  # after the other hooks and plugins changed it (hooks/mermaid.py)
+@event_priority(-100)  # after the other hooks and plugins changed it
 def on_post_template(output: str, template_name: str, config: MkDocsConfig) -> str:
     if template_name != "404.html":
         return output

@@ -11,14 +11,14 @@ and the words of both languages (docs/_snippets/words.yml). Registered in sitege
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autograder.core import spec
 from autograder.core.steps import LANGUAGES, STEPS
 from autograder.course.release import python_range
-from sitegen import instructor_page, recordings, site_font
+from sitegen import instructor_page, recordings, site_font, site_network
 from sitegen.markdown import (
     document,
     fence,
@@ -75,29 +75,9 @@ def steps_table(lang: str) -> str:
 
 
 def network(lang: str) -> str:
-    """The 1 → 5 → 3 → 1 network as a mermaid flowchart drawn from spec.py: one arrow per weight.
-
-    Each layer's name is a borderless node tied to that layer's rank by invisible links (`~~~`), so it
-    sits in the layer's column (mermaid's subgraphs overlap when every node links across them).
-    """
-    w = words("pages", lang)
-    sizes, params = (spec.INPUT_DIM, *spec.UNITS), spec.layer_param_counts()
-    lines, layers, titles = ["flowchart LR"], [], []
-    for index, size in enumerate(sizes):
-        ids = [f"n{index}_{node}" for node in range(size)]
-        if index == 0:
-            title, label = f"{w['input']}", "x"
-        else:
-            title = f"Dense({size})<br>{w['network_params'].format(n=params[index - 1])}"
-            label = "ŷ" if index == len(sizes) - 1 else " "
-        lines += [f'  {node}(("{label}"))' for node in ids]
-        lines.append(f'  t{index}["{title}"]:::title')
-        layers.append(ids)
-        titles.append(f"t{index}")
-    lines += [f"  {' & '.join(a)} --> {' & '.join(b)}" for a, b in zip(layers, layers[1:])]
-    lines.append(f"  {' ~~~ '.join(titles)}")
-    lines.append("  classDef title fill:none,stroke:none")
-    return fence(lines, "mermaid")
+    """The 1 → 5 → 3 → 1 network, drawn at build time as inline SVG (site_network.py): no
+    diagram script to load, text readable on a phone, and a text alternative."""
+    return site_network.network_svg(lang)
 
 
 # --- seeded experiments (sitegen/site_experiments.py): rows and outputs, the same in both languages --
@@ -166,18 +146,41 @@ def glossary_terms() -> list[dict[str, Any]]:
     return yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
 
 
-def glossary_rows(lang: str) -> str:
-    """One row a term (the page writes the header): the word, the other language's, other names, meaning."""
+def term_id(term: dict[str, Any]) -> str:
+    """A term's anchor on the glossary page, the same in both languages (glossary.md#learning-rate):
+    its English word, lower case, with a hyphen for each run of other characters."""
+    return re.sub(r"[^a-z0-9]+", "-", term["en"].lower()).strip("-")
+
+
+def _glossary_entry(term: dict[str, Any], lang: str) -> list[str]:
+    """A term as <dt> (the word, the other language's, the code) and <dd> (its meaning, other names)."""
     other = "en" if lang == "ko" else "ko"
-    step_word = words("pages", lang)["step_n"]
-    lines = []
-    for term in glossary_terms():
-        word = f"**{term[lang]}**" + (f" (`{term['code']}`)" if term.get("code") else "")
-        also = ", ".join(term.get(f"also_{lang}", []))
-        where = f"[{step_word.format(n=term['step'])}](step{term['step']}.md)"
-        meaning = term[f"{lang}_means"]
-        lines.append(f"| {word} | {term[other]} | {also} | {meaning} | {where} |")
-    return "\n".join(lines)
+    code = f" (`{term['code']}`)" if term.get("code") else ""
+    word = f'**{term[lang]}** · <span lang="{other}">{term[other]}</span>{code}'
+    meaning = [term[f"{lang}_means"]]
+    if term.get(f"also_{lang}"):
+        also = words("pages", lang)["glossary_also"]
+        meaning += ["", f"{also}: {', '.join(term[f'also_{lang}'])}"]
+    return [
+        f'<dt id="{term_id(term)}" data-step="{term["step"]}" markdown="span">{word}</dt>',
+        '<dd markdown="block">',
+        *meaning,
+        "</dd>",
+    ]
+
+
+def glossary_rows(lang: str) -> str:
+    """The terms, by the step that explains them (a heading per step, linked to it), in
+    glossary.yml's order within a step: a definition list, which a phone's width does not squeeze."""
+    parts = []
+    for step in STEPS:
+        terms = [term for term in glossary_terms() if term["step"] == step.number]
+        heading = (
+            f"## [{step.number}. {step.title[lang]}](step{step.number}.md) {{ #terms-step{step.number} }}"
+        )
+        entries = [line for term in terms for line in _glossary_entry(term, lang)]
+        parts.append("\n".join([heading, "", '<dl class="glossary" markdown>', *entries, "</dl>"]))
+    return "\n\n".join(parts)
 
 
 def keras2_errors(lang: str) -> str:

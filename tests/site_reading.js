@@ -127,12 +127,11 @@ window.siteReading = (() => {
     return result();
   }
 
-  // A mermaid diagram's labels, in the shadow root Material draws it into (the test hands it over
-  // through the DevTools protocol: the root is closed to the page). A label sits on its node's shape
-  // (a circle, a rectangle) unless the shape has no fill; then on the page.
+  // A diagram's labels (the home page's inline SVG). A label sits on its node's shape (a circle, a
+  // rectangle) unless the shape has no fill; then on the page.
   function diagramContrast(root) {
     const { check, result } = checker();
-    const page = background(root.host);
+    const page = background(root);
     for (const [element, text] of textElements(root, "style")) {
       const svgText = element instanceof SVGElement;
       const colour = getComputedStyle(element)[svgText ? "fill" : "color"];
@@ -193,6 +192,28 @@ window.siteReading = (() => {
     return { betweenWords, insideWords };
   }
 
+  // Inline code split over two lines between two characters of one word (letters, digits, _).
+  function codeBreaks() {
+    const range = document.createRange();
+    const found = [];
+    for (const code of document.querySelectorAll(".md-content .md-typeset :not(pre) > code")) {
+      const node = code.firstChild;
+      if (!node || node.nodeType !== 3) continue;
+      let previous = null;
+      for (let i = 0; i < node.length; i++) {
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        if (!box) continue;
+        if (previous && box.top > previous.top + previous.height / 2 && /\w\w/.test(node.data.slice(i - 1, i + 1))) {
+          found.push(`${code.textContent} (${node.data.slice(0, i)}/${node.data.slice(i)})`);
+        }
+        previous = box;
+      }
+    }
+    return found;
+  }
+
   // --- code blocks ---
 
   function codeBlocks() {
@@ -246,5 +267,5 @@ window.siteReading = (() => {
     return { blocks, scrolled, covered };
   }
 
-  return { lowContrast, contrastOf, diagramContrast, linkLines, codeBlocks, underTheButtons };
+  return { lowContrast, contrastOf, diagramContrast, linkLines, codeBreaks, codeBlocks, underTheButtons };
 })();

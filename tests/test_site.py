@@ -1,12 +1,13 @@
 """The course site, built with `mkdocs build --strict` and read in a real browser (Debian's Chromium
-driven by Playwright), with no network: every page of both languages loads cleanly, the diagram is
-drawn, search works in Korean and English, each language searching its own pages, the language
+driven by Playwright), with no network: every page of both languages loads cleanly with no axe-core
+violation at a laptop's and a phone's width, the home page stays light and its diagram readable,
+search works in Korean and English, each language searching its own pages, the language
 switcher keeps the page, code blocks can be copied. It is also read as a person would read it: Hangul
 drawn with the site's own font (no boxes on a machine without a Korean font), text contrast of at
-least 4.5:1, Korean links wrapped between words, code never under the copy button, a Korean 404 page.
+least 4.5:1, Korean links and inline code wrapped between words, code never under the copy button,
+a glossary readable on a phone, a Korean 404 page.
 The page-load test saves screenshots of the step pages to build/site-screenshots/ (gitignored) for a
-person to review.
-"""
+person to review."""
 
 from __future__ import annotations
 
@@ -255,39 +256,39 @@ def test_every_page_loads_with_no_error_and_no_request_off_this_machine(lang: st
     assert len(shots) == len(STEPS) and all(shot.stat().st_size > 50_000 for shot in shots)
 
 
-def _mermaid_svgs(tab: object) -> list[dict]:
-    """SVG elements inside mermaid's shadow roots (closed ones too: the DevTools protocol pierces them)."""
-    session = tab.context.new_cdp_session(tab)
-    root = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
-    found: list[dict] = []
-
-    def walk(node: dict, in_mermaid: bool) -> None:
-        attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2]))
-        mermaid = in_mermaid or "mermaid" in attributes.get("class", "").split()
-        if mermaid and node.get("nodeName", "").lower() == "svg":
-            found.append(node)
-        for child in node.get("children", []) + node.get("shadowRoots", []):
-            walk(child, mermaid)
-
-    walk(root, False)
-    return found
-
-
-def _count(node: dict, predicate: object) -> int:
-    return int(predicate(node)) + sum(_count(child, predicate) for child in node.get("children", []))
+NETWORK = "figure.network svg"
+# The network diagram's text, at its drawn size: font size times the SVG's scale, and its box.
+DIAGRAM_TEXT = """svg => [...svg.querySelectorAll("text")].map(text => {
+  const box = text.getBoundingClientRect(), frame = svg.getBoundingClientRect();
+  return {
+    text: text.textContent,
+    px: parseFloat(getComputedStyle(text).fontSize) * svg.getScreenCTM().a,
+    inside: box.left >= frame.left - 0.5 && box.right <= frame.right + 0.5 && box.right <= innerWidth,
+  };
+})"""
 
 
 @pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
-def test_the_network_diagram_renders_to_svg(lang: str, page: object, base_url: str) -> None:
-    visit(page, f"{base_url}{LANGUAGE_ROOTS[lang]}")
-    page.wait_for_function("document.querySelector('div.mermaid') !== null")
-    svgs = _mermaid_svgs(page)
-    assert len(svgs) == 1
-    # One edge per weight of the 1 -> 5 -> 3 -> 1 network: 5 + 15 + 3.
-    edges = _count(
-        svgs[0], lambda n: n.get("nodeName") == "path" and "flowchart-link" in str(n.get("attributes"))
-    )
-    assert edges == 5 + 15 + 3
+def test_the_network_diagram_is_drawn_readable_and_described(
+    lang: str, browser: object, base_url: str
+) -> None:
+    """Inline SVG drawn at build time: a line per weight (5 + 15 + 3), a text alternative, and at a
+    phone's width every label at least 12 px and inside the drawing."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    tab = context.new_page()
+    visit(tab, f"{base_url}{LANGUAGE_ROOTS[lang]}")
+    svg = tab.locator(NETWORK)
+    assert svg.count() == 1 and svg.get_attribute("role") == "img"
+    assert svg.locator("line.weight").count() == 5 + 15 + 3
+    assert svg.locator("g.node").count() == 1 + 5 + 3 + 1
+    title, desc = (svg.locator(f"#network-{part}").text_content() for part in ("title", "desc"))
+    assert svg.get_attribute("aria-labelledby") == "network-title network-desc"
+    assert "23" in desc and "32" in desc and "Dense(5)" in desc and title
+    labels = svg.evaluate(DIAGRAM_TEXT)
+    assert len(labels) == 2 + 3 * 2 + 1  # x, ŷ, each layer's name and count, "input"
+    small = [label for label in labels if label["px"] < 12 or not label["inside"]]
+    assert small == [], small
+    context.close()
 
 
 def search(tab: object, url: str, query: str) -> list[str]:
@@ -414,7 +415,6 @@ def test_a_missing_page_shows_the_korean_404_page_with_working_language_links(
     assert record.failed == [f"{record.url} 404"]  # the page itself, nothing it loads
     assert [error for error in record.console_errors if "status of 404" not in error] == []
     assert record.external == []
-    assert not any(url.endswith("/mermaid.min.js") for url in requests)  # no diagram here
 
 
 def test_english_has_its_own_404_page(page: object, base_url: str) -> None:
@@ -436,11 +436,12 @@ class Reading:
 
     visit: Visit
     requests: list[str]
-    diagram: bool
+    axe: list[str]  # axe-core's violations: "rule-id selector"
     contrast: dict  # {checked: pieces of text, low: those under WCAG AA}
     code_blocks: list[dict]
     under_the_buttons: dict  # {blocks, scrolled: blocks wider than the screen, covered: first lines}
     link_lines: dict | None = None  # Korean pages at a phone's width
+    code_breaks: list[str] | None = None  # inline code split inside a word, at a phone's width
     hangul_fonts: tuple[int, list[str]] | None = None  # at a laptop's width
 
 
@@ -485,6 +486,31 @@ def _hangul_fonts(tab: object) -> tuple[int, list[str]]:
     return drawn, others
 
 
+def _transferred(request: object) -> int:
+    sizes = request.sizes()
+    return sizes["responseHeadersSize"] + sizes["responseBodySize"]
+
+
+def axe_violations(tab: object) -> list[str]:
+    """axe-core's violations on the page (the rules of axe-playwright-python's bundled axe.min.js), as
+    "rule-id selector", less those of KNOWN_AXE_VIOLATIONS."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(tab).response["violations"]
+    return [
+        f"{rule['id']} {' '.join(map(str, node['target']))}: {rule['help']}"
+        for rule in found
+        for node in rule["nodes"]
+        if (rule["id"], " ".join(map(str, node["target"]))) not in KNOWN_AXE_VIOLATIONS
+    ]
+
+
+# What axe finds that the project cannot fix (inside Material's own markup, which no override reaches):
+# (rule id, selector) -> why. None at the moment; a11y.js names Material's search dialog and code-button
+# landmarks and makes its table wrappers reachable, extra.css gives its footer enough contrast.
+KNOWN_AXE_VIOLATIONS: dict[tuple[str, str], str] = {}
+
+
 def _read(tab: object, url: str, lang: str, width: int) -> Reading:
     requests: list[str] = []
     tab.on("request", lambda request: requests.append(request.url))
@@ -493,7 +519,8 @@ def _read(tab: object, url: str, lang: str, width: int) -> Reading:
     return Reading(
         visit=record,
         requests=requests,
-        diagram=tab.locator(".mermaid").count() > 0,
+        axe=axe_violations(tab),
+        code_breaks=tab.evaluate("siteReading.codeBreaks()") if width == 390 else None,
         contrast=tab.evaluate("siteReading.lowContrast()"),
         code_blocks=tab.evaluate("siteReading.codeBlocks()"),
         link_lines=tab.evaluate("siteReading.linkLines()") if (lang, width) == ("ko", 390) else None,
@@ -531,15 +558,33 @@ def _pages(
             yield f"{read_at}px {LANGUAGE_ROOTS[read_in]}{path}", reading
 
 
+HOME_BUDGET = 1_200_000  # bytes; 4.47 MB when mermaid drew the one diagram, about 0.9 MB without
+
+
 @pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
-def test_mermaid_loads_only_on_pages_with_a_diagram(lang: str, readings: dict) -> None:
-    """The 3.5 MB script is requested by a page with a diagram (drawn: see above), by no other page."""
-    seen = {
-        where: (reading.diagram, any(url.endswith("/mermaid.min.js") for url in reading.requests))
-        for where, reading in _pages(readings, lang=lang)
-    }
-    assert all(diagram == loaded for diagram, loaded in seen.values()), seen
-    assert {diagram for diagram, _ in seen.values()} == {True, False}  # both kinds of page were seen
+def test_the_home_page_stays_light_and_loads_no_diagram_script(
+    lang: str, browser: object, base_url: str
+) -> None:
+    """What the browser receives for the home page on a phone, with nothing cached: the page, its
+    styles, scripts, fonts and the search index."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    tab = context.new_page()
+    bytes_in: list[int] = []
+    urls: list[str] = []
+    tab.on(
+        "requestfinished", lambda request: (bytes_in.append(_transferred(request)), urls.append(request.url))
+    )
+    visit(tab, f"{base_url}{LANGUAGE_ROOTS[lang]}")
+    context.close()
+    assert 300_000 < sum(bytes_in) < HOME_BUDGET, f"{sum(bytes_in)} bytes"  # fonts and index counted
+    assert [url for url in urls if "mermaid" in url] == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_axe_finds_no_violation_on_any_page(width: int, readings: dict) -> None:
+    """axe-core (WCAG A and AA rules and best practices) on every page of both languages."""
+    found = {where: r.axe for where, r in _pages(readings, width) if r.axe}
+    assert found == {}, _listed(found)
 
 
 # --- the Hangul font ------------------------------------------------------------------------------
@@ -579,6 +624,12 @@ def test_korean_links_wrap_between_words_only(readings: dict) -> None:
     assert sum(r.link_lines["betweenWords"] for _, r in pages) > 0  # some links were long enough to wrap
 
 
+def test_inline_code_is_never_broken_inside_a_word(readings: dict) -> None:
+    """At a phone's width an identifier (`build_model()`, `step4.optimizer_steps`) stays on one line."""
+    broken = {where: r.code_breaks for where, r in _pages(readings, 390) if r.code_breaks}
+    assert broken == {}, _listed(broken)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_all_text_has_enough_contrast(width: int, readings: dict) -> None:
     """WCAG AA: at least 4.5:1 for text, 3:1 for large text (24 px, or 18.66 px bold), on every page.
@@ -594,57 +645,17 @@ def test_all_text_has_enough_contrast(width: int, readings: dict) -> None:
     assert all(r.contrast["checked"] > 20 for _, r in pages)  # the text was found
 
 
-# The first piece of text in a diagram, greyed out (inline, over mermaid's own `color` and `fill`).
-GREY_OUT_FIRST_LABEL = """
-const walker = document.createTreeWalker(this, NodeFilter.SHOW_TEXT);
-while (walker.nextNode()) {
-  const element = walker.currentNode.parentElement;
-  if (!walker.currentNode.data.trim() || element.closest("style")) continue;
-  for (const property of ["color", "fill"]) element.style.setProperty(property, "#bbb", "important");
-  break;
-}
-"""
-
-
-def _diagram_contrast(tab: object, break_a_label: bool = False) -> list[dict]:
-    """siteReading.diagramContrast on each diagram's shadow root, handed over by the DevTools protocol
-    (Material draws diagrams in closed roots). `break_a_label` first greys out one label, as a palette
-    with too light a diagram text would."""
-    session = tab.context.new_cdp_session(tab)
-    root = session.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
-    roots: list[int] = []
-
-    def walk(node: dict) -> None:
-        attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2]))
-        if "mermaid" in attributes.get("class", "").split():
-            roots.extend(shadow["nodeId"] for shadow in node.get("shadowRoots", []))
-        for child in node.get("children", []) + node.get("shadowRoots", []):
-            walk(child)
-
-    walk(root)
-    readings = []
-    for node_id in roots:
-        handle = session.send("DOM.resolveNode", {"nodeId": node_id})["object"]["objectId"]
-        breaking = GREY_OUT_FIRST_LABEL if break_a_label else ""
-        call = f"function() {{ {breaking} return window.siteReading.diagramContrast(this); }}"
-        answer = session.send(
-            "Runtime.callFunctionOn", {"objectId": handle, "functionDeclaration": call, "returnByValue": True}
-        )
-        readings.append(answer["result"]["value"])
-    session.detach()
-    return readings
-
-
 @pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
 def test_the_diagrams_labels_have_enough_contrast(lang: str, page: object, base_url: str) -> None:
-    """The network diagram's labels on their circles and on the page, read inside mermaid's shadow root;
-    a label greyed out to #bbb is caught, so the reading does see the diagram's text."""
+    """The network diagram's labels on their circles and on the page; a label greyed out to #bbb is
+    caught, so the reading does see the diagram's text."""
     visit(page, f"{base_url}{LANGUAGE_ROOTS[lang]}")
-    page.wait_for_function("document.querySelector('div.mermaid') !== null")
     page.evaluate(READING_JS)
-    (reading,) = _diagram_contrast(page)
-    assert reading["low"] == [] and reading["checked"] >= 5  # x, ŷ and the four layers' titles
-    (broken,) = _diagram_contrast(page, break_a_label=True)
+    svg = page.locator(NETWORK)
+    reading = svg.evaluate("svg => siteReading.diagramContrast(svg)")
+    assert reading["low"] == [] and reading["checked"] >= 9  # x, ŷ, the layers' names and counts
+    svg.evaluate("svg => svg.querySelector('text').style.setProperty('fill', '#bbb', 'important')")
+    broken = svg.evaluate("svg => siteReading.diagramContrast(svg)")
     assert len(broken["low"]) == 1 and "diagram" in broken["low"][0], broken
 
 
@@ -748,3 +759,86 @@ def test_recorded_checker_output_is_never_truncated(built: Built) -> None:
     # and it would see one
     sample = '<div class="highlight"><span class="filename">keras-course check</span><pre><code>│ 3… │</code>'
     assert truncated_output(sample) == ["│ 3… │"]
+
+
+# --- at a phone's width: the glossary, wide tables, the way to the exercise ------------------------
+
+GLOSSARY_READING = """() => [...document.querySelectorAll(".md-content dl.glossary > dt")].map(dt => {
+  const dd = dt.nextElementSibling, boxes = [dt, dd].map(e => e.getBoundingClientRect());
+  return {
+    id: dt.id,
+    step: Number(dt.dataset.step),
+    inside: dd.tagName === "DD" && dd.textContent.trim() !== ""
+      && boxes.every(box => box.left >= 0 && box.right <= innerWidth && box.width > 150),
+  };
+})"""
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
+def test_the_glossary_reads_on_a_phone_in_its_stated_order(lang: str, browser: object, base_url: str) -> None:
+    """At 390 px every term and its definition are on the screen, each term has an anchor (the same in
+    both languages, unique on the page) and the terms come as the page says: by the step that explains
+    them (a heading per step), in glossary.yml's order within a step."""
+    from sitegen.site_pages import glossary_terms, term_id
+
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    tab = context.new_page()
+    visit(tab, f"{base_url}{LANGUAGE_ROOTS[lang]}glossary/")
+    terms = tab.evaluate(GLOSSARY_READING)
+    expected = sorted(glossary_terms(), key=lambda term: term["step"])  # stable: the file's order within
+    assert [t["id"] for t in terms] == [term_id(term) for term in expected]
+    assert [t["step"] for t in terms] == [term["step"] for term in expected]
+    assert [t["id"] for t in terms if not t["inside"]] == []
+    ids = tab.eval_on_selector_all("[id]", "all => all.map(e => e.id)")
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    headings = tab.eval_on_selector_all(".md-content h2[id^='terms-step']", "hs => hs.map(h => h.id)")
+    assert headings == [f"terms-step{step.number}" for step in STEPS]
+    stated = {
+        "ko": "단계별로 묶었고(1단계부터)",
+        "en": "grouped by the step that explains them, step 1 first",
+    }
+    assert stated[lang] in tab.inner_text("article")
+    assert tab.locator("#keras2-errors + p + .md-typeset__scrollwrap table tbody tr").count() > 3
+    tab.goto(f"{base_url}{LANGUAGE_ROOTS[lang]}glossary/#learning-rate")  # another page's link to a term
+    assert tab.locator("#learning-rate").is_visible()
+    context.close()
+
+
+def test_a_wide_table_scrolls_from_the_keyboard(browser: object, base_url: str) -> None:
+    """At 390 px a table wider than the screen is a named region the Tab key reaches and the arrow keys
+    scroll; a table that fits is no Tab stop."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    tab = context.new_page()
+    visit(tab, f"{base_url}step5/")
+    wide = tab.locator(".md-typeset__scrollwrap[tabindex='0']")
+    assert wide.count() > 0
+    first = wide.first.element_handle()
+    assert first.get_attribute("role") == "region" and first.get_attribute("aria-label").startswith("표: ")
+    first.focus()
+    tab.keyboard.press("ArrowRight")
+    tab.wait_for_function("el => el.scrollLeft > 0", arg=first)
+    tab.set_viewport_size({"width": 1600, "height": 900})  # now some fit
+    tab.wait_for_timeout(300)
+    stops = tab.eval_on_selector_all(
+        ".md-typeset__scrollwrap",
+        "all => all.map(w => [w.scrollWidth > w.clientWidth + 1, w.getAttribute('tabindex') === '0'])",
+    )
+    assert all(scrolls == stop for scrolls, stop in stops) and [False, False] in stops, stops
+    context.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGE_ROOTS)
+def test_a_step_page_starts_with_a_way_to_its_exercise(lang: str, browser: object, base_url: str) -> None:
+    """On a phone step 5's exercise is several screens down: a link on the first screen leads to it."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    tab = context.new_page()
+    visit(tab, f"{base_url}{LANGUAGE_ROOTS[lang]}step5/")
+    exercise = tab.locator("h2#exercise")
+    assert exercise.bounding_box()["y"] > 3 * 900  # the problem: far down the page
+    jump = tab.locator(".md-content a[href='#exercise']").first
+    assert jump.bounding_box()["y"] < 300 and jump.is_visible()
+    jump.click()
+    tab.wait_for_function("() => location.hash === '#exercise'")
+    tab.wait_for_timeout(300)
+    assert 0 <= exercise.bounding_box()["y"] < 300
+    context.close()
