@@ -135,19 +135,10 @@ def _sandboxed(args: argparse.Namespace) -> bool | None:
     return True
 
 
-def _step_files_folder() -> Path | None:
-    """Where `check` looks with no folder given: exercises/ from the course folder, or this folder when
-    it holds the step files itself (the learner is inside exercises/); an exercises/ folder emptied of
-    them is still checked (every step then says its file is missing). None: no such folder here."""
-    here, exercises = Path("."), Path("exercises")
-    for folder in (exercises, here):
-        if any((folder / step.filename).is_file() for step in STEPS):
-            return folder
-    return exercises if exercises.is_dir() else None
-
-
 def _check(args: argparse.Namespace) -> int:
-    if args.path is None and (found := _step_files_folder()) is None:
+    from autograder.core.submissions import step_files_folder
+
+    if args.path is None and (found := step_files_folder()) is None:
         print(MESSAGES["no_step_files"][args.lang].format(here=Path.cwd()), file=sys.stderr)
         return 2
     path = Path(args.path) if args.path is not None else found
@@ -328,7 +319,9 @@ def parser() -> argparse.ArgumentParser:
         "its file, and go on to the next step when it passes. It keeps this terminal: edit in your "
         "editor (or a second terminal) and stop it with Ctrl+C.",
     )
-    watch.add_argument("path", nargs="?", default="exercises", help="folder with step1..step5 files")
+    watch.add_argument(
+        "path", nargs="?", help="folder with step1..step5 files (default: exercises/, or here inside it)"
+    )
     watch.add_argument("--steps", metavar="DIR", help="the same folder, given as pytest's --steps")
     watch.add_argument(
         "--step", type=int, choices=sorted(STEP_BY_NUMBER), help="start with this step (default: step 1)"

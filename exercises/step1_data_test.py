@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.library import check, found, show, text
+from autograder.checks.library import check, found, refute, show, text
 from autograder.core import spec
 from autograder.core.outcome import Outcome
 
@@ -22,7 +22,22 @@ from autograder.core.outcome import Outcome
 )
 def test_step1_arrays(step1: Outcome) -> None:
     returned = step1.calls["make_data"].get("returned", "?")
-    assert step1.data.get("pair"), found(f"{returned} 하나", f"one {returned}")
+    if returned == "NoneType":  # no `return` at all
+        refute(
+            found("아무것도 돌려주지 않음 (None)", "nothing (None)"),
+            text(
+                "함수 끝에 `return x, y`를 쓰세요. return이 없는 함수는 None을 돌려줍니다",
+                "end the function with `return x, y`: a function without return gives back None",
+            ),
+        )
+    if not step1.data.get("pair"):
+        refute(
+            found(f"값 하나 ({returned})", f"one value ({returned})"),
+            text(
+                "x와 y를 둘 다 돌려주세요: `return x, y`처럼 쉼표로 이어 씁니다",
+                "return both x and y: `return x, y`, joined by a comma",
+            ),
+        )
     x, y = step1.data["x"], step1.data["y"]
     assert x["is_ndarray"] and y["is_ndarray"], found(f"({x['type']}, {y['type']})")
 
@@ -58,3 +73,19 @@ def test_step1_x_values(step1: Outcome) -> None:
     x = step1.arrays.get("x")
     assert x is not None, found("숫자 배열이 아님", "not an array of numbers")
     assert x.shape == spec.DATA.shape and np.array_equal(x, spec.DATA), found(f"x = {show(x)}")
+
+
+@check(
+    "step1.y_equals_x",
+    after=("step1.shape",),
+    title=text("y는 x와 같은 1부터 10까지입니다", "y holds the same 1 to 10 as x"),
+    expected=text("y = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "y = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"),
+    hint=text(
+        "이 연습에서는 출력 y가 입력 x와 같습니다. y도 1부터 10까지로 만드세요",
+        "in this exercise the output y equals the input x: make y 1 to 10 as well",
+    ),
+)
+def test_step1_y_equals_x(step1: Outcome) -> None:
+    y = step1.arrays.get("y")
+    assert y is not None, found("숫자 배열이 아님", "not an array of numbers")
+    assert y.shape == spec.DATA.shape and np.array_equal(y, spec.DATA), found(f"y = {show(y)}")

@@ -89,3 +89,20 @@ def test_step2_total_params(step2: Outcome) -> None:
     total = sum(layer_params(model_layers(step2)))
     assert total == sum(spec.layer_param_counts()), found(f"{total}")
     # --8<-- [end:total-params]
+
+
+@check(
+    "step2.linear",
+    after=("step2.sequential",),
+    title=text("모든 층이 선형(활성화 함수 없음)입니다", "every layer is linear (no activation)"),
+    expected=text("activation 없음 (linear)", "no activation (linear)"),
+    hint=text(
+        "이 튜토리얼은 Y = WX + B 선형 회귀입니다. Dense에 activation='relu' 같은 인자를 주지 마세요",
+        "the tutorial fits a line, Y = WX + B: give Dense no activation such as 'relu'",
+    ),
+)
+def test_step2_linear(step2: Outcome) -> None:
+    layers = model_layers(step2)
+    activations = [layer.get("activation") for layer in layers]
+    ok = bool(layers) and all(a in ("linear", None, "None") for a in activations)
+    assert ok, found(f"{describe_layers(layers)}: {', '.join(map(str, activations))}")

@@ -5,7 +5,7 @@ PYTEST_DONT_REWRITE (see autograder.checks.library)."""
 
 from __future__ import annotations
 
-from autograder.checks.library import check, found, normalized, text
+from autograder.checks.library import check, found, normalized, refute, text
 from autograder.core import spec
 from autograder.core.outcome import Outcome
 
@@ -21,6 +21,14 @@ from autograder.core.outcome import Outcome
 )
 def test_step3_returns_model(step3: Outcome) -> None:
     returned = step3.calls["compile_model"].get("returned", "?")
+    if returned == "NoneType":  # `return model.compile(...)`, or no return at all
+        refute(
+            found("아무것도 돌려주지 않음 (None)", "nothing (None)"),
+            text(
+                "`model.compile(...)`은 값을 돌려주지 않습니다(None). compile을 부른 뒤 다음 줄에 `return model`을 쓰세요",
+                "`model.compile(...)` gives back nothing (None): call compile, then `return model` on the next line",
+            ),
+        )
     assert step3.data.get("returned_given_model"), found(
         f"다른 값을 돌려줌: {returned}", f"returned something else: {returned}"
     )
@@ -55,3 +63,18 @@ def test_step3_optimizer(step3: Outcome) -> None:
     name = step3.data.get("optimizer", "없음")
     ok = bool(step3.data.get("optimizer_is_adam")) and normalized(name) == spec.OPTIMIZER_NAME
     assert ok, found(name)
+
+
+@check(
+    "step3.metrics",
+    title=text("지표(metrics)에 mse가 있습니다", "mse is among the metrics"),
+    expected=text("metrics=['mse']", "metrics=['mse']"),
+    hint=text(
+        "compile의 metrics에는 지표 이름을 담은 리스트를 주세요: 손실과 같은 평균 제곱 오차 하나",
+        "give compile's metrics a list of metric names: just mean squared error, the same as the loss",
+    ),
+)
+def test_step3_metrics(step3: Outcome) -> None:
+    metrics = step3.data.get("metrics", [])
+    ok = any(normalized(name) in spec.LOSS_NAMES for name in metrics)
+    assert ok, found(", ".join(metrics) or "없음", ", ".join(metrics) or "none")

@@ -50,12 +50,22 @@ def test_step4_history(step4: Outcome) -> None:
 def test_step4_epochs(step4: Outcome) -> None:
     assert_genuine_history(step4)
     epochs, curve = step4.data.get("params", {}).get("epochs"), step4.data.get("loss_curve", [])
+    if epochs != spec.EPOCHS and epochs == spec.BATCH_SIZE:  # fit(x, y, 100, 1): batch_size comes first
+        refute(
+            found(f"epochs={epochs}"),
+            text(
+                f"fit의 세 번째 인자는 batch_size, 네 번째가 epochs입니다. 이름을 붙여 쓰세요: "
+                f"`epochs={spec.EPOCHS}, batch_size={spec.BATCH_SIZE}`",
+                f"fit's third argument is batch_size and its fourth epochs: name them, "
+                f"`epochs={spec.EPOCHS}, batch_size={spec.BATCH_SIZE}`",
+            ),
+        )
     assert epochs == spec.EPOCHS and len(curve) == spec.EPOCHS, found(f"epochs={epochs}")
 
 
 @check(
     "step4.batch_size",
-    after=("step4.history",),
+    after=("step4.history", "step4.epochs"),  # fit(x, y, 100, 1) swaps both: one ✗, at epochs
     title=text(
         "배치 크기 1로 훈련합니다 (에포크마다 10번 갱신)", "trains with batch size 1 (10 updates an epoch)"
     ),
@@ -76,7 +86,7 @@ def test_step4_batch_size(step4: Outcome) -> None:
     if steps != expected and split is not None:  # batch_size may be 1: fewer samples were trained on
         refute(
             found(
-                f"에포크마다 {steps} 스텝: validation_split={split[0]:g}이(가) 샘플 {spec.DATA.size}개 중 "
+                f"에포크마다 {steps} 스텝: validation_split={split[0]:g} 설정이 샘플 {spec.DATA.size}개 중 "
                 f"{spec.DATA.size - split[1]}개를 검증용으로 떼어 {split[1]}개로만 훈련했습니다",
                 f"{steps} steps an epoch: validation_split={split[0]:g} held {spec.DATA.size - split[1]} of the "
                 f"{spec.DATA.size} samples back for validation, so fit trained on {split[1]}",

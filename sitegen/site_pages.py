@@ -40,7 +40,7 @@ from sitegen.recordings import (
     Stamped,
     load,
 )
-from sitegen.step_pages import checks_of, command, from_summary, hint_output, step_page
+from sitegen.step_pages import checks_of, command, from_summary, hint_output, printed, step_page
 from sitegen.words import words
 
 
@@ -231,10 +231,6 @@ def files_table(lang: str) -> str:
     return table([w["step_col"], w["file"], w["function"]], rows)
 
 
-def log_fence(lines: list[str], lang: str) -> str:
-    return fence(lines, "text", wrap=True) if lines else f"*{words('pages', lang)['nothing']}*"
-
-
 def _megabytes(size: int) -> str:
     return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
 
@@ -288,9 +284,9 @@ def setup_page(lang: str) -> str:
             fence(from_summary(learner["solution"]["all"][lang], lang), "text", command("check", lang)),
         ),
         section("hint", fence(hint_output(1, lang), "text", command("hint 1", lang), wrap=True)),
-        section("tensorflow-log", log_fence(logs["default"], lang)),
-        section("tensorflow-log-min", log_fence(logs["min_log_level"], lang)),
-        section("tensorflow-log-quiet", log_fence(logs["quiet"], lang)),
+        section("tensorflow-log", printed(logs["default"], lang)),
+        section("tensorflow-log-min", printed(logs["min_log_level"], lang)),
+        section("tensorflow-log-quiet", printed(logs["quiet"], lang)),
         section(
             "versions",
             f"Keras {reference['versions']['keras']}, TensorFlow {reference['versions']['tensorflow']}",

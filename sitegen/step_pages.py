@@ -137,6 +137,11 @@ def keras2_output(step: int, reference: dict[str, Any]) -> list[str]:
     return lines
 
 
+def printed(lines: list[str], lang: str) -> str:
+    """What a run printed, as a block; a line saying so where it printed nothing (no empty block)."""
+    return fence(lines, "text", wrap=True) if lines else f"*{words('pages', lang)['nothing']}*"
+
+
 def sgd_often(lang: str) -> str:
     """How often plain SGD diverges on this data: its row of the calibration (autograder/calibration.json)."""
     calibration = json.loads(recordings.CALIBRATION_JSON.read_text(encoding="utf-8"))
@@ -214,7 +219,7 @@ def step_page(step: int, lang: str) -> str:
     run = fence(run_output(step, reference), "text", f"python exercises/{name}")
     return document(
         section("output", run),
-        section("keras2-output", fence(keras2_output(step, reference), "text", wrap=True)),
+        section("keras2-output", printed(keras2_output(step, reference), lang)),
         section(
             "stub",
             fence(learner["stub"][str(step)]["text"][lang], "text", command(f"check --step {step}", lang)),

@@ -7,7 +7,10 @@ from __future__ import annotations
 import pytest
 
 from autograder.checks.diagnosis import CAUSES, advice, diagnose
-from autograder.checks.judging import run_yourself
+from autograder.checks.judging import Verdict, run_yourself
+from autograder.checks.library import found
+from autograder.checks.registry import all_checks
+from autograder.learner import kernel
 
 from answers import Answer, solution_answer
 
@@ -158,3 +161,10 @@ def test_a_cause_needs_its_error_type_and_its_message():
     assert diagnose({"type": "ValueError", "message": "Cannot convert it"}) is None
     assert advice({}) is None
     assert "shape=(3,)" in advice({"type": "ValueError", "message": "Cannot convert '3' to a shape"})["en"]
+
+
+def test_a_notebook_learner_is_told_to_fix_the_answer_cell_not_to_run_a_file():
+    check = next(c for c in all_checks() if c.step == 4)
+    verdict = Verdict(check, False, found("RuntimeError: something else"), run_yourself(4))
+    message = kernel.failure_message(verdict)  # the nbgrader notebook's test cell
+    assert ".venv/bin/python" not in message and "answer cell" in message and "답 셀" in message

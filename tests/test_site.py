@@ -50,7 +50,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LANGUAGE_ROOTS = {"ko": "", "en": "en/"}
-PAGES = ("", "setup/", *(f"step{step.number}/" for step in STEPS), "glossary/", "instructor/")
+GUIDE = sorted(p.stem for p in (ROOT / "docs" / "ko" / "instructor").glob("*.md"))  # the instructor guide
+PAGES = ("", "setup/", *(f"step{step.number}/" for step in STEPS), "glossary/")
+PAGES += tuple("instructor/" if page == "index" else f"instructor/{page}/" for page in GUIDE)
 BUILD_SECONDS = 10  # the budget for `mkdocs build --strict`
 SCREENSHOTS = ROOT / "build" / "site-screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

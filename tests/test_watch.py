@@ -18,6 +18,7 @@ from rich.console import Console
 from autograder.checks.registry import all_checks
 from autograder.cli import INTERRUPTED, main
 from autograder.core.steps import STEP_BY_NUMBER
+from autograder.core.submissions import step_files_folder
 from autograder.learner.watch import POLL_SECONDS, SETTLE_SECONDS, Session, StepFiles
 from autograder.sandbox.child.contract import Limits
 
@@ -25,6 +26,7 @@ from answers import BROKEN, MUTANTS, fill, solution_answer, write_submission
 from terminal import COLUMNS, Terminal
 
 CHECKS = {c.id: c for c in all_checks(include_hidden=False)}
+PUBLIC_POINTS = {n: sum(c.points for c in CHECKS.values() if c.step == n) for n in (1, 2)}
 
 
 def editing(step: int, folder: Path) -> str:
@@ -93,13 +95,19 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
         term.save(step1, fill(1, answer.bodies), by_rename=True)
     term.mark = burst
     screen = term.wait_for(editing(2, folder), timeout=90)  # step 2 may wait for TensorFlow's start
-    assert screen.count("1단계 검사 중") == 1 and "✓ 1. 데이터 구성  3/3" in screen
+    assert (
+        screen.count("1단계 검사 중") == 1
+        and f"✓ 1. 데이터 구성  {PUBLIC_POINTS[1]}/{PUBLIC_POINTS[1]}" in screen
+    )
     assert f"1단계 통과! 이제 2단계: {step2}" in screen and "✗ 2. 모델 구성  0/5 — 아직 풀지 않음" in screen
 
     # Step 2 right at once: on to step 3, whose mistake gets its own advice.
     term.save(step2, fill(2, solution_answer(2).bodies))
     screen = term.wait_for(editing(3, folder))
-    assert "✓ 2. 모델 구성  5/5" in screen and f"2단계 통과! 이제 3단계: {step3}" in screen
+    assert (
+        f"✓ 2. 모델 구성  {PUBLIC_POINTS[2]}/{PUBLIC_POINTS[2]}" in screen
+        and f"2단계 통과! 이제 3단계: {step3}" in screen
+    )
     term.save(step3, fill(3, MUTANTS["step3_mae"].bodies))
     screen = term.wait_for(editing(3, folder))
     assert "✗ 3. 모델 컴파일" in screen and CHECKS["step3.loss"].hint["ko"] in screen
@@ -117,7 +125,8 @@ def test_a_session_in_english_moves_past_a_passed_step_and_stops_at_once_while_t
     (tmp_path / "tmp").mkdir()
     term = Terminal("watch", "--steps", str(folder), "--lang", "en", tmp=tmp_path / "tmp")
     screen = term.wait_for("Starting TensorFlow")
-    assert "✓ 1. Prepare the data  3/3" in screen and "1 of 1 steps passed (3/3 points)" in screen
+    one = f"{PUBLIC_POINTS[1]}/{PUBLIC_POINTS[1]}"
+    assert f"✓ 1. Prepare the data  {one}" in screen and f"1 of 1 steps passed ({one} points)" in screen
     assert f"Step 1 passed! Next, step 2: {folder / 'step2_model.py'}" in screen
     stopping = time.monotonic()
     after = term.stop()
@@ -158,6 +167,16 @@ def test_watch_folds_the_learners_prints_as_check_does_and_shows_them_all_with_o
     shown = screen.getvalue()
     assert "│ line 7" in shown and ("│ line 0" in shown) is output
     assert ("last 5 of 8 lines" in shown) is not output
+
+
+def test_watch_follows_the_step_files_from_inside_exercises_too(tmp_path, capsys, monkeypatch):
+    course = tmp_path / "course"
+    write_submission(course / "exercises", {})
+    monkeypatch.chdir(course / "exercises")
+    assert step_files_folder() == Path(".")  # what watch (and check) follow with no folder given
+    monkeypatch.chdir(tmp_path)
+    assert step_files_folder() is None and main(["watch", "--lang", "en"]) == 2
+    assert "into exercises/ and run keras-course watch there" in capsys.readouterr().err
 
 
 def test_watch_refuses_a_missing_folder_and_a_notebook_kindly(tmp_path, capsys):

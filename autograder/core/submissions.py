@@ -177,6 +177,18 @@ def student_path(folder: Path) -> Path:
     return notebooks[0] if len(notebooks) == 1 else folder
 
 
+def step_files_folder() -> Path | None:
+    """Where a learner's command looks with no folder given: exercises/ from the course folder, or
+    this folder when it holds the step files itself (the learner is inside exercises/); an exercises/
+    folder emptied of them is still checked (every step then says its file is missing). None: no
+    such folder here."""
+    here, exercises = Path("."), Path("exercises")
+    for folder in (exercises, here):
+        if any((folder / step.filename).is_file() for step in STEPS):
+            return folder
+    return exercises if exercises.is_dir() else None
+
+
 def discover(root: Path) -> list[Submission]:
     """One Submission per student folder, sorted by student id: the folder's exact name, so no two
     folders are ever one student (a name is escaped only where it is shown)."""

@@ -30,8 +30,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.terminal_theme import TerminalTheme
 
-from autograder.checks.judging import run_yourself
-from autograder.checks.library import text
 from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, assess, render
 from autograder.core.outcome import Outcome
@@ -87,12 +85,6 @@ NOTES = {
     "bad_lang": {"ko": "언어는 {langs} 중 하나입니다", "en": "The language is one of {langs}"},
 }
 # `keras-course check`'s advice for a function that raised names a file to run; in a notebook, a cell.
-ERROR_HINT = text(
-    "오류 메시지와 줄 번호를 보고 답 셀을 고쳐 다시 실행하세요. 새 셀에서 함수를 직접 불러 보면 오류 전체를 볼 수 있습니다",
-    "read the error and its line, fix the answer cell and run it again; call the function yourself in a new "
-    "cell to see the whole error",
-)
-
 # Colours readable on a light and on a dark notebook theme alike (only the marks are coloured).
 THEME = TerminalTheme(
     (128, 128, 128),  # background: what dim text (–) is blended with
@@ -158,10 +150,7 @@ def _not_run(steps: list[Step], lang: str) -> str:
 
 
 def _in_notebook_words(report: StepReport) -> StepReport:
-    verdicts = [
-        dataclasses.replace(v, hint=ERROR_HINT) if v.hint == run_yourself(report.step.number) else v
-        for v in report.verdicts
-    ]
+    verdicts = [kernel.in_notebook_words(v) for v in report.verdicts]
     return dataclasses.replace(report, verdicts=verdicts)
 
 

@@ -46,6 +46,12 @@ SETTLE_SECONDS = 0.2  # editors write in bursts (a temp file and a rename, a bac
 
 MESSAGES = {
     "no_folder": {"ko": "폴더가 없습니다: {path}", "en": "no such folder: {path}"},
+    "no_step_files": {
+        "ko": "이 폴더에는 exercises/ 폴더도, 단계 파일(step1_data.py …)도 없습니다: {here}\n"
+        "강좌 폴더(exercises/가 들어 있는 폴더)나 exercises/ 안으로 가서 keras-course watch를 실행하세요",
+        "en": "This folder holds neither an exercises/ folder nor the step files (step1_data.py …): {here}\n"
+        "Go to the course folder (the one holding exercises/) or into exercises/ and run keras-course watch there",
+    },
     "notebook": {
         "ko": "watch는 단계 파일이 든 폴더(exercises/)를 지켜봅니다. 노트북은 keras-course check {path}로 검사하세요.",
         "en": "watch follows a folder of step files (exercises/); check a notebook with keras-course check {path}",
@@ -229,9 +235,13 @@ class Session:
 
 
 def watch_command(args: argparse.Namespace) -> int:
-    from autograder.core.submissions import student_path
+    from autograder.core.submissions import step_files_folder, student_path
 
-    given = Path(args.steps or args.path)
+    chosen = args.steps or args.path
+    if chosen is None and (found := step_files_folder()) is None:
+        print(MESSAGES["no_step_files"][args.lang].format(here=Path.cwd()), file=sys.stderr)
+        return 2
+    given = Path(chosen) if chosen is not None else found
     folder = student_path(given) if given.is_dir() else given
     if folder.suffix == ".ipynb":
         print(MESSAGES["notebook"][args.lang].format(path=folder), file=sys.stderr)
