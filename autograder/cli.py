@@ -28,6 +28,11 @@ from autograder.sandbox.launch import ZygoteLost, unavailable_reason
 from autograder.sandbox.runner import run_steps, start_runner
 
 MESSAGES = {
+    "checking": {"ko": "검사하는 중…", "en": "checking…"},
+    "training": {
+        "ko": "{step}단계 훈련 중: 에포크 {epoch}/{epochs}",
+        "en": "step {step} training: epoch {epoch} of {epochs}",
+    },
     "no_folder": {"ko": "폴더나 노트북이 없습니다: {path}", "en": "no such folder or notebook: {path}"},
     "no_step_files": {
         "ko": "이 폴더에는 exercises/ 폴더도, 단계 파일(step1_data.py …)도 없습니다: {here}\n"
@@ -135,6 +140,23 @@ def _sandboxed(args: argparse.Namespace) -> bool | None:
     return True
 
 
+@contextlib.contextmanager
+def _progress_line(args: argparse.Namespace) -> Any:
+    """In a terminal, one line that says the check is running, then which epoch a long step 4 is
+    at (Keras' own `Epoch n/N` lines, read as they come); gone when the table is printed."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if args.json or not console.is_terminal:
+        yield None
+        return
+    words = {name: MESSAGES[name][args.lang] for name in ("checking", "training")}
+    with console.status(words["checking"]) as status:
+        yield lambda step, epoch, epochs: status.update(
+            words["training"].format(step=step, epoch=epoch, epochs=epochs)
+        )
+
+
 def _check(args: argparse.Namespace) -> int:
     from autograder.core.submissions import step_files_folder
 
@@ -163,9 +185,9 @@ def _check(args: argparse.Namespace) -> int:
         if sandboxed is None:
             return 2
         try:
-            with start_runner(sandboxed, steps) as runner:
+            with start_runner(sandboxed, steps) as runner, _progress_line(args) as progress:
                 limits = Limits(timeout=args.timeout)
-                outcomes = run_steps(folder, steps, jobs=args.jobs, limits=limits, zygote=runner)
+                outcomes = run_steps(folder, steps, args.jobs, limits, runner, progress)
         except ZygoteLost as exc:
             print(MESSAGES["no_runner"][args.lang].format(why=exc), file=sys.stderr)
             return 2

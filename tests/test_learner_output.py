@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
+import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 from rich.console import Console
 
@@ -21,7 +24,8 @@ from autograder.grading.grade import Gradebook, GradeRun, StudentResult
 from autograder.sandbox.child import contract
 from autograder.sandbox.results import OUTPUT_LINES_CAP, enclosing_loop, learner_output
 
-from answers import MUTANTS, Answer, fill
+from answers import MUTANTS, Answer, fill, write_submission
+from terminal import ANSI, Terminal
 
 PUBLIC = all_checks(include_hidden=False)
 
@@ -291,3 +295,17 @@ def test_the_loop_around_a_line_is_read_from_the_indentation(lines, line, expect
 def test_a_loop_stopped_at_its_own_condition_is_that_loop():
     assert enclosing_loop(["x = 1", "while x:", "    pass"], 2) == {"loop": "while", "loop_line": 2}
     assert enclosing_loop(["format = 1", "whilex = 2"], 2) == {}  # a name that starts like one is not
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pty: Linux")
+def test_a_long_step_4_shows_the_epoch_it_is_at_while_it_trains(tmp_path: Path):
+    epochs = 4 * spec.EPOCHS  # a learner's `epochs=400` checks for minutes on a laptop
+    body = f"return model.fit(x, y, epochs={epochs}, batch_size={spec.BATCH_SIZE})"
+    folder = write_submission(tmp_path / "mine", {4: Answer(4, {"train_model": body})})
+    (tmp_path / "tmp").mkdir()
+    term = Terminal("check", str(folder), "--step", "4", "--lang", "en", tmp=tmp_path / "tmp")
+    screen = term.wait_for(f" of {epochs}", timeout=300)
+    shown = [int(n) for n in re.findall(rf"step 4 training: epoch (\d+) of {epochs}", screen)]
+    assert shown and all(0 < n <= epochs for n in shown), screen
+    term.child.expect(pexpect.EOF, timeout=600)
+    assert "✗ 4. Train the model" in ANSI.sub("", term.child.before)  # 400 is not the tutorial's 100

@@ -10,11 +10,15 @@ running (autograder.sandbox.launch).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import signal
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from autograder.core.files import NotRegularFile, printable, read_regular
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS, Step
 from autograder.sandbox import replay
+from autograder.sandbox.child import contract
 from autograder.sandbox.child.contract import Limits
 from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
 from autograder.sandbox.results import last_line, learner_output, read_result, stopped_at, where_in
@@ -52,6 +57,39 @@ def read_step_file(path: Path) -> bytes | str:
         return printable(f"{type(exc).__name__}: {exc.strerror}", 200)
 
 
+# Told the epochs a running step has trained (step, epoch, epochs): a long step 4 in a terminal.
+Progress = Callable[[int, int, int], None]
+PROGRESS_LINE = re.compile(r"(\d{1,7}) (\d{1,7})")
+
+
+@contextlib.contextmanager
+def _following(job: Path, step: int, progress: Progress | None) -> Iterator[None]:
+    """While the body runs, tell `progress` each new epoch count the step's keeper wrote."""
+    if progress is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def follow() -> None:
+        last = None
+        while not stop.wait(0.3):
+            try:
+                text = read_regular(job / contract.PROGRESS_FILE, 64).decode("ascii")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if (found := PROGRESS_LINE.fullmatch(text)) and found.groups() != last:
+                last = found.groups()
+                progress(step, int(found[1]), int(found[2]))
+
+    thread = threading.Thread(target=follow, daemon=True, name=f"progress-{step}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _run_child(
     runner: Zygote | Spawner,
     step: int,
@@ -60,10 +98,11 @@ def _run_child(
     limits: Limits,
     timeout: float,
     kind: str,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Run one child on `content` (a learner's step file, or a replay request) and read its export."""
     started = time.perf_counter()
-    with runner.job() as job:
+    with runner.job() as job, _following(job, step, progress):
         outcome = _child_outcome(runner, job, step, filename, content, limits, timeout, kind)
         outcome.seconds = time.perf_counter() - started
         if kind == "step":
@@ -149,9 +188,14 @@ def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout
 
 
 def run_step(
-    step: Step, folder: Path, limits: Limits = Limits(), zygote: Zygote | Spawner | None = None
+    step: Step,
+    folder: Path,
+    limits: Limits = Limits(),
+    zygote: Zygote | Spawner | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
-    """Run `step` of the learner's files in `folder` in a confined child and read what it exported."""
+    """Run `step` of the learner's files in `folder` in a confined child and read what it exported;
+    `progress` is told each epoch count Keras prints meanwhile."""
     source = read_step_file(Path(folder) / step.filename)
     if source == "missing_file":
         return Outcome(step.number, "missing_file", error={"file": step.filename})
@@ -159,10 +203,10 @@ def run_step(
         return Outcome(step.number, "crashed", error={"message": source})
     if zygote is None:
         with start_runner(steps=(step,)) as own:
-            return run_step(step, folder, limits, own)
+            return run_step(step, folder, limits, own, progress)
     timeout = limits.timeout or step.time_limit
     for _ in range(1 + RETRIES):
-        outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step")
+        outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step", progress)
         if not outcome.lost:
             break
     if step.number in replay.STEPS and outcome.call_status(step.functions[0]) == "ok":
@@ -176,15 +220,17 @@ def run_steps(
     jobs: int | None = None,
     limits: Limits = Limits(),
     zygote: Zygote | Spawner | None = None,
+    progress: Progress | None = None,
 ) -> list[Outcome]:
     """Run several steps of one folder in parallel, each in its own child; slowest (step 4) first."""
     if zygote is None:
         with start_runner(steps=steps) as own:
-            return run_steps(folder, steps, jobs, limits, own)
+            return run_steps(folder, steps, jobs, limits, own, progress)
     order = sorted(steps, key=lambda s: -s.time_limit)
     pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
-        outcomes = {o.step: o for o in pool.map(lambda s: run_step(s, folder, limits, zygote), order)}
+        ran = pool.map(lambda s: run_step(s, folder, limits, zygote, progress), order)
+        outcomes = {o.step: o for o in ran}
     except BaseException:
         # Ctrl+C: wait for no step. The fork server's owner closes it on the way out, which ends the
         # steps still running (autograder.sandbox.launch.Zygote.__exit__), and their threads with them.

@@ -20,10 +20,12 @@ that is what `keras-course check` uses on a learner's own machine without the sa
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import faulthandler
 import json
 import os
+import re
 import select
 import signal
 import stat
@@ -38,6 +40,7 @@ from autograder.sandbox.child.contract import (
     JOBS,
     LOG_TAIL,
     PRIVATE_TEMP,
+    PROGRESS_FILE,
     RESULT_FILES,
     SOURCE_CAP,
     STACK_CAP,
@@ -149,16 +152,51 @@ class _Ended:
         self.status, self.timed_out, self.out_of_memory, self.peak = 0, False, False, 0
 
 
-def _watch(pid: int, timeout: float, cap: int, group: memory.Group | None) -> _Ended:
+_EPOCH = re.compile(rb"Epoch (\d{1,7})/(\d{1,7})")
+_PROGRESS_TAIL = 4096  # bytes of the log read for the last epoch line
+_PROGRESS_PAUSE = 0.5  # seconds between two looks
+
+
+def _copy_progress(workdir: str, job: int) -> None:
+    """The last `Epoch n/N` line Keras printed (fit's default), written to the job folder as
+    PROGRESS_FILE ("n N"), for the learner's terminal while a long step runs. Only digits leave."""
+    try:
+        log = os.open(os.path.join(workdir, "child.log"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        info = os.fstat(log)
+        if not stat.S_ISREG(info.st_mode):
+            return
+        tail = os.pread(log, _PROGRESS_TAIL, max(0, info.st_size - _PROGRESS_TAIL))
+    finally:
+        os.close(log)
+    if not (epochs := _EPOCH.findall(tail)):
+        return
+    done, total = epochs[-1]
+    fresh = f".{PROGRESS_FILE}"
+    with contextlib.suppress(OSError):
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644, dir_fd=job)
+        with os.fdopen(fd, "wb") as out:
+            out.write(done + b" " + total)
+        os.replace(fresh, PROGRESS_FILE, src_dir_fd=job, dst_dir_fd=job)
+
+
+def _watch(
+    pid: int, timeout: float, cap: int, group: memory.Group | None, tick: Any = lambda: None
+) -> _Ended:
     """Wait for the runner; kill it (and with it its PID namespace) after `timeout` seconds, or as
     soon as its processes together need more than `cap` bytes: where a memory group holds the cap,
     when the kernel had to kill one of them for it; elsewhere, when the keeper's sum is over it."""
     ended = _Ended()
     pidfd = os.pidfd_open(pid)
     deadline = time.monotonic() + timeout
-    dumped = False
+    dumped, looked = False, 0.0
     try:
         while True:
+            if time.monotonic() - looked > _PROGRESS_PAUSE:
+                tick()
+                looked = time.monotonic()
             left = deadline - time.monotonic()
             if left <= 0:
                 ended.timed_out = True
@@ -234,7 +272,8 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
         group.join(pid)  # before the runner runs anything: every process it starts is in the group
     os.write(release, b"go")
     os.close(release)
-    ended = _watch(pid, float(request["timeout"]), int(limits["memory_bytes"]), group)
+    tick = (lambda: _copy_progress(workdir, job)) if request.get("kind", "step") == "step" else (lambda: None)
+    ended = _watch(pid, float(request["timeout"]), int(limits["memory_bytes"]), group, tick)
     if not limits["isolated"]:
         _kill_group(pid)
     for result, cap in RESULT_FILES.items():

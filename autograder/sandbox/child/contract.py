@@ -30,6 +30,7 @@ LOG_TAIL = 64 << 10  # the last bytes of the learner's output that the grader se
 # Where a step was when the keeper stopped it (time, memory): the runner's Python stack, dumped by
 # faulthandler on this signal just before the kill, and at most this many bytes of it.
 STACK_FILE, STACK_SIGNAL, STACK_CAP = "stack.txt", "SIGUSR1", 16 << 10
+PROGRESS_FILE = "progress"  # "n N": the last epoch Keras printed, kept up to date while a step runs
 SOURCE_CAP = 2 << 20  # bytes of the file a step runs (the grader already refuses larger ones)
 
 # fit's arguments a replay reproduces (autograder.sandbox.replay); anything else that could change
