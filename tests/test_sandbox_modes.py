@@ -88,7 +88,8 @@ def test_root_without_cap_sys_admin_checks_in_the_sandbox_as_the_childrens_uid(w
         world_readable_venv, "-m", "autograder.cli", "check", str(folder), "--step", "1", "--json"
     )
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
-    assert json.loads(done.stdout)["steps"][0]["score"] == 3
+    step = json.loads(done.stdout)["steps"][0]
+    assert step["passed"] and step["score"] == step["max"] > 0
 
 
 def test_the_where_am_i_oracle_finds_root_outside_the_sandbox(tmp_path):
