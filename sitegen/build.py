@@ -31,7 +31,7 @@ def constraints_file() -> str:
     return versions.constraints_text(calibrate.load()["measured_with"])
 
 
-HIDDEN_TITLES = ROOT / "autograder" / "checks" / "hidden_titles.py"
+HIDDEN_TITLES = ROOT / "autograder" / "checks" / "titles_of_hidden.py"
 
 
 def hidden_titles_file() -> str:

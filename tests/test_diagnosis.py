@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 
 from autograder.checks.diagnosis import CAUSES, advice, diagnose
-from autograder.checks.judging import Verdict, run_yourself
+from autograder.checks.judging import NOTEBOOK_ERROR_HINT, Verdict, run_yourself
 from autograder.checks.library import found
 from autograder.checks.registry import all_checks
+from autograder.checks.report import StepReport, for_notebook
+from autograder.core.outcome import Outcome
+from autograder.core.steps import STEP_BY_NUMBER
 from autograder.learner import kernel
 
 from answers import Answer, solution_answer
@@ -168,3 +171,11 @@ def test_a_notebook_learner_is_told_to_fix_the_answer_cell_not_to_run_a_file():
     verdict = Verdict(check, False, found("RuntimeError: something else"), run_yourself(4))
     message = kernel.failure_message(verdict)  # the nbgrader notebook's test cell
     assert ".venv/bin/python" not in message and "answer cell" in message and "답 셀" in message
+
+
+def test_a_graded_notebooks_feedback_speaks_of_answer_cells():
+    check = next(c for c in all_checks() if c.step == 4)
+    outcome = Outcome(step=4, status="ok")
+    report = StepReport(STEP_BY_NUMBER[4], outcome, [Verdict(check, False, found("x"), run_yourself(4))])
+    (verdict,) = for_notebook(report).verdicts  # what `grade` writes for a notebook's submission
+    assert verdict.hint == NOTEBOOK_ERROR_HINT and report.verdicts[0].hint == run_yourself(4)

@@ -39,6 +39,7 @@ from test_course import Learner, learner  # noqa: F401 - the release installed i
 
 NOTEBOOKS = learner_notebook.NOTEBOOKS
 PUBLIC = all_checks(include_hidden=False)
+STEP2_POINTS = sum(c.points for c in PUBLIC if c.step == 2)
 CELL_TIMEOUT = 300  # nbclient's own limit per cell: step 4 trains twice, on a busy machine
 ROW = re.compile(r"^ (✓|✗|–) {2,}\S")  # a check's first line: its mark, then its text
 
@@ -355,7 +356,7 @@ def test_a_wrong_answer_an_edit_an_error_and_a_hang_in_one_session(tmp_path: Pat
     assert broken.startswith(
         "! The last time you ran the cell with `def build_model` it had a syntax error (line 2)"
     )
-    assert "a syntax error stops Python reading" in broken and "0/5" in broken
+    assert "a syntax error stops Python reading" in broken and f"0/{STEP2_POINTS}" in broken
 
     early = table(outputs["stops_early_check"])
     assert flat(early).startswith("! `make_data` is not from the last run of the cell with `def make_data`")
@@ -366,7 +367,7 @@ def test_a_wrong_answer_an_edit_an_error_and_a_hang_in_one_session(tmp_path: Pat
     assert "call the function yourself in a new cell" in raised and "exercises/" not in raised
     for hung in ("endless_check", "sleeps_check"):
         text = flat(table(outputs[hung]))
-        assert "stopped after 2 s without finishing (an endless loop?)" in text, text
+        assert "stopped after 2 s without finishing" in text, text
     before = flat(table(outputs["early_check"]))
     assert before.startswith("Step 4's answer cell has not been run yet, so `train_model` is not defined.")
     assert "✗" not in before and "steps passed" not in before

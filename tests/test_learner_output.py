@@ -73,7 +73,7 @@ def test_the_summary_names_what_the_hidden_checks_look_at_in_the_passed_steps():
     assert hidden
     for lang in ("ko", "en"):
         passed, failed = rendered(lang, 200, passed=True), rendered(lang, 200)
-        for chk in hidden:  # the learner's copy names them from the generated hidden_titles.py
+        for chk in hidden:  # the learner's copy names them from the generated titles_of_hidden.py
             assert chk.title[lang] in passed, chk.id
             assert chk.title[lang] not in failed, chk.id  # a failing step has its own ✗ to fix first
 

@@ -57,7 +57,11 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
     (tmp_path / "tmp").mkdir()
     term = Terminal("watch", str(folder), "--timeout", "5", tmp=tmp_path / "tmp")
     screen = term.wait_for(editing(1, folder))
-    assert "✗ 1. 데이터 구성  0/3 — 아직 풀지 않음" in screen and "단계 1개 중 0개 통과 (0/3점)" in screen
+    one = PUBLIC_POINTS[1]
+    assert (
+        f"✗ 1. 데이터 구성  0/{one} — 아직 풀지 않음" in screen
+        and f"단계 1개 중 0개 통과 (0/{one}점)" in screen
+    )
 
     # A wrong answer: its ✗ and advice, the very table `check --step 1` prints.
     term.save(step1, fill(1, MUTANTS["step1_from_zero"].bodies))
@@ -82,7 +86,7 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
     (light,) = [pid for pid, is_light in fork_servers(term.child.pid).items() if is_light]
     os.kill(light, signal.SIGKILL)
     screen = term.wait_for(editing(1, folder), timeout=30)
-    assert "5.0초 안에 끝나지 않아 멈췄습니다 (무한 루프가 있나요?)" in screen
+    assert "5.0초 안에 끝나지 않아 멈췄습니다" in screen and "반복문이 끝나지 않는 것 같습니다" in screen
     assert light not in fork_servers(term.child.pid)
 
     # A deleted file, then a burst of saves that re-creates it by rename: one check, of the last one.
@@ -99,7 +103,10 @@ def test_a_watch_session_follows_the_learner_through_mistakes_to_the_next_steps(
         screen.count("1단계 검사 중") == 1
         and f"✓ 1. 데이터 구성  {PUBLIC_POINTS[1]}/{PUBLIC_POINTS[1]}" in screen
     )
-    assert f"1단계 통과! 이제 2단계: {step2}" in screen and "✗ 2. 모델 구성  0/5 — 아직 풀지 않음" in screen
+    assert (
+        f"1단계 통과! 이제 2단계: {step2}" in screen
+        and f"✗ 2. 모델 구성  0/{PUBLIC_POINTS[2]} — 아직 풀지 않음" in screen
+    )
 
     # Step 2 right at once: on to step 3, whose mistake gets its own advice.
     term.save(step2, fill(2, solution_answer(2).bodies))

@@ -7,6 +7,7 @@ code and never import TensorFlow. The check modules turn pytest's assertion rewr
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -209,6 +210,21 @@ def _endless_loop(error: dict) -> Text | None:
         f"the `{kind}` loop on line {line} seems never to end: does its condition ever become false? "
         "(`while i <= 10:` needs `i += 1` inside the loop) Also look for a list the loop keeps adding to",
     )
+
+
+# A notebook has no step files to run: its tip for an error no cause explains.
+NOTEBOOK_ERROR_HINT = text(
+    "오류 메시지와 줄 번호를 보고 답 셀을 고쳐 다시 실행하세요. 새 셀에서 함수를 직접 불러 보면 오류 전체를 볼 수 있습니다",
+    "read the error and its line, fix the answer cell and run it again; call the function yourself in a new "
+    "cell to see the whole error",
+)
+
+
+def in_notebook_words(verdict: Verdict) -> Verdict:
+    """The verdict as a notebook's learner reads it: an answer cell to fix, no step file to run."""
+    if verdict.hint == run_yourself(verdict.check.step):
+        return dataclasses.replace(verdict, hint=NOTEBOOK_ERROR_HINT)
+    return verdict
 
 
 def call_hint(outcome: Outcome, function: str) -> Text | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from autograder.checks.judging import Verdict, judge
+from autograder.checks.judging import Verdict, in_notebook_words, judge
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
 from autograder.core.outcome import Outcome
@@ -38,6 +39,11 @@ class StepReport:
     @property
     def not_done(self) -> bool:
         return self.outcome.status == "not_done"
+
+
+def for_notebook(report: StepReport) -> StepReport:
+    """The report as a notebook's learner reads it (autograder.checks.judging.in_notebook_words)."""
+    return dataclasses.replace(report, verdicts=[in_notebook_words(v) for v in report.verdicts])
 
 
 def assess(outcomes: list[Outcome], checks: list[Check] | None = None) -> list[StepReport]:
@@ -68,7 +74,7 @@ HIDDEN = {"ko": "숨은 검사", "en": "hidden"}
 
 def hidden_also(steps: list[int], lang: str) -> list[str]:
     """What the hidden checks look at in these steps (their titles, from a learner's copy too)."""
-    from autograder.checks.hidden_titles import HIDDEN_TITLES
+    from autograder.checks.titles_of_hidden import HIDDEN_TITLES
 
     titles = [(step, t[lang]) for step in sorted(steps) for t in HIDDEN_TITLES.get(step, ())]
     if not titles:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.checks.registry import all_checks
-from autograder.checks.report import StepReport, assess, cell_failure
+from autograder.checks.report import StepReport, assess, cell_failure, for_notebook
 from autograder.core.files import atomic_write, csv_cell, json_text, printable, shown
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS, Step
@@ -311,6 +311,8 @@ def grade_class(
                     for s in STEPS
                 ]
                 reports = assess(outcomes, checks)
+                if submission.is_notebook:  # its feedback speaks of answer cells, not step files
+                    reports = [for_notebook(r) for r in reports]
                 return _result(submission, content_hash, reports, lang), reports
 
             def grade_one(submission: Submission) -> None:

@@ -17,7 +17,6 @@ verdicts from the sandbox: autograder.grading.nbgrader_autograde), nor does `ker
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import logging
 import os
@@ -30,8 +29,8 @@ from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from autograder.checks.judging import Verdict, judge, run_yourself
-from autograder.checks.library import Check, text
+from autograder.checks.judging import Verdict, in_notebook_words, judge
+from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
 from autograder.checks.report import cell_failure, cell_pass
 from autograder.core.outcome import Outcome
@@ -270,21 +269,6 @@ def step_outcome(step: int, namespace: Mapping[str, Any], timeout: float | None 
         outcome = _run_limited(step, namespace, timeout)
     _CACHE[step] = (key, timeout, outcome)
     return outcome
-
-
-# A notebook has no step files to run: its tip for an error no cause explains (judging.run_yourself).
-ERROR_HINT = text(
-    "오류 메시지와 줄 번호를 보고 답 셀을 고쳐 다시 실행하세요. 새 셀에서 함수를 직접 불러 보면 오류 전체를 볼 수 있습니다",
-    "read the error and its line, fix the answer cell and run it again; call the function yourself in a new "
-    "cell to see the whole error",
-)
-
-
-def in_notebook_words(verdict: Verdict) -> Verdict:
-    """The verdict as a notebook learner reads it: no step file to run, an answer cell to fix."""
-    if verdict.hint == run_yourself(verdict.check.step):
-        return dataclasses.replace(verdict, hint=ERROR_HINT)
-    return verdict
 
 
 def failure_message(verdict: Verdict) -> str:

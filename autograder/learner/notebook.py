@@ -18,7 +18,6 @@ installed: the hidden ones are the instructor's. Like the nbgrader cells this is
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import linecache
 import re
@@ -31,7 +30,7 @@ from rich.markup import escape
 from rich.terminal_theme import TerminalTheme
 
 from autograder.checks.registry import all_checks
-from autograder.checks.report import StepReport, assess, render
+from autograder.checks.report import StepReport, assess, for_notebook, render
 from autograder.core.outcome import Outcome
 from autograder.core.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, Step, default_lang
 from autograder.learner import kernel
@@ -129,7 +128,7 @@ def check(step: int | None = None, lang: str | None = None, timeout: float | Non
     for each in chosen:
         outcome, why = _outcome(each, namespace, timeout or each.time_limit, lang)
         notes += why
-        reports += [_in_notebook_words(r) for r in assess([outcome], public)]
+        reports += [for_notebook(r) for r in assess([outcome], public)]
     show(reports, notes, lang)
 
 
@@ -147,11 +146,6 @@ def _not_run(steps: list[Step], lang: str) -> str:
         verb="is" if len(step.functions) == 1 else "are",
         defs=join.join(f"`def {name}`" for name in step.functions),
     )
-
-
-def _in_notebook_words(report: StepReport) -> StepReport:
-    verdicts = [kernel.in_notebook_words(v) for v in report.verdicts]
-    return dataclasses.replace(report, verdicts=verdicts)
 
 
 def _outcome(

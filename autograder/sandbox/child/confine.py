@@ -20,12 +20,9 @@ that is what `keras-course check` uses on a learner's own machine without the sa
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import faulthandler
 import json
 import os
-import re
 import select
 import signal
 import stat
@@ -33,19 +30,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.sandbox.child import memory, seccomp
+from autograder.sandbox.child import memory, seccomp, whereabouts
 from autograder.sandbox.child.contract import (
     GROUPS,
     INNER_UID,
     JOBS,
     LOG_TAIL,
     PRIVATE_TEMP,
-    PROGRESS_FILE,
     RESULT_FILES,
     SOURCE_CAP,
     STACK_CAP,
     STACK_FILE,
-    STACK_SIGNAL,
     STEP,
     address_space,
     environment,
@@ -62,8 +57,6 @@ _PR_CAP_AMBIENT_CLEAR_ALL = 4
 _CAPABILITY_VERSION_3 = 0x20080522
 _CAP_SETGID, _CAP_SETUID, _CAP_SYS_ADMIN = 6, 7, 21
 _MEMORY_PAUSE = 0.2  # seconds between two sums of a step's memory, where no memory group holds it
-_DUMP_AT = 0.6  # of the memory cap: ask the runner where it is (the kernel kills at the cap itself)
-_DUMP_WAIT = 0.2  # seconds the runner gets to write its stack before the kill
 HOSTNAME = "sandbox"  # the host name a step sees
 
 
@@ -152,36 +145,6 @@ class _Ended:
         self.status, self.timed_out, self.out_of_memory, self.peak = 0, False, False, 0
 
 
-_EPOCH = re.compile(rb"Epoch (\d{1,7})/(\d{1,7})")
-_PROGRESS_TAIL = 4096  # bytes of the log read for the last epoch line
-_PROGRESS_PAUSE = 0.5  # seconds between two looks
-
-
-def _copy_progress(workdir: str, job: int) -> None:
-    """The last `Epoch n/N` line Keras printed (fit's default), written to the job folder as
-    PROGRESS_FILE ("n N"), for the learner's terminal while a long step runs. Only digits leave."""
-    try:
-        log = os.open(os.path.join(workdir, "child.log"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return
-    try:
-        info = os.fstat(log)
-        if not stat.S_ISREG(info.st_mode):
-            return
-        tail = os.pread(log, _PROGRESS_TAIL, max(0, info.st_size - _PROGRESS_TAIL))
-    finally:
-        os.close(log)
-    if not (epochs := _EPOCH.findall(tail)):
-        return
-    done, total = epochs[-1]
-    fresh = f".{PROGRESS_FILE}"
-    with contextlib.suppress(OSError):
-        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644, dir_fd=job)
-        with os.fdopen(fd, "wb") as out:
-            out.write(done + b" " + total)
-        os.replace(fresh, PROGRESS_FILE, src_dir_fd=job, dst_dir_fd=job)
-
-
 def _watch(
     pid: int, timeout: float, cap: int, group: memory.Group | None, tick: Any = lambda: None
 ) -> _Ended:
@@ -194,7 +157,7 @@ def _watch(
     dumped, looked = False, 0.0
     try:
         while True:
-            if time.monotonic() - looked > _PROGRESS_PAUSE:
+            if time.monotonic() - looked > whereabouts.PROGRESS_PAUSE:
                 tick()
                 looked = time.monotonic()
             left = deadline - time.monotonic()
@@ -209,18 +172,18 @@ def _watch(
             if group is not None:
                 ended.out_of_memory = group.oom_kills() > 0
                 ended.peak = max(ended.peak, group.usage())  # for the pause (group.peak() at the end)
-                near = ended.peak > cap * _DUMP_AT
+                near = ended.peak > cap * whereabouts.DUMP_AT
             else:
                 ended.peak = max(ended.peak, memory.tree_bytes(pid))
                 ended.out_of_memory = ended.peak > cap
-                near = ended.peak > cap * _DUMP_AT
+                near = ended.peak > cap * whereabouts.DUMP_AT
             if near and not dumped:  # the kernel may kill it at the cap: say where it is now
-                dumped = _dump_stack(pid, wait=0)
+                dumped = whereabouts.dump_stack(pid, wait=0)
             if ended.out_of_memory:
                 break
         if ended.timed_out or ended.out_of_memory:
             if not dumped:
-                _dump_stack(pid, wait=_DUMP_WAIT)
+                whereabouts.dump_stack(pid, wait=whereabouts.DUMP_WAIT)
             os.kill(pid, signal.SIGKILL)
         _, ended.status = os.waitpid(pid, 0)
     finally:
@@ -229,17 +192,6 @@ def _watch(
         ended.peak = group.peak()
         ended.out_of_memory = group.oom_kills() > 0
     return ended
-
-
-def _dump_stack(pid: int, wait: float) -> bool:
-    """Ask the runner for its Python stack (faulthandler writes it to STACK_FILE), and give it `wait`
-    seconds: where a step that never ends is, for the learner (a loop that never ends)."""
-    try:
-        os.kill(pid, getattr(signal, STACK_SIGNAL))
-    except OSError:
-        return False
-    time.sleep(wait)
-    return True
 
 
 def keep(request: dict[str, Any], run_learner_step: Any) -> None:
@@ -272,7 +224,11 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
         group.join(pid)  # before the runner runs anything: every process it starts is in the group
     os.write(release, b"go")
     os.close(release)
-    tick = (lambda: _copy_progress(workdir, job)) if request.get("kind", "step") == "step" else (lambda: None)
+    tick = (
+        (lambda: whereabouts.copy_progress(workdir, job))
+        if request.get("kind", "step") == "step"
+        else (lambda: None)
+    )
     ended = _watch(pid, float(request["timeout"]), int(limits["memory_bytes"]), group, tick)
     if not limits["isolated"]:
         _kill_group(pid)
@@ -371,7 +327,7 @@ def _run(
         os.environ.update(environment(workdir, "/tmp" if limits["isolated"] else None))
         if library:
             os.environ["LD_LIBRARY_PATH"] = library
-        _stack_on_signal()
+        whereabouts.stack_on_signal()
         limit_resources(limits, mapped)
         if limits["isolated"]:
             _drop_capabilities()
@@ -381,16 +337,6 @@ def _run(
         status = 3
     finally:
         os._exit(status)
-
-
-def _stack_on_signal() -> None:
-    """On the keeper's signal, write the Python stack to STACK_FILE (before seccomp: it sets up an
-    alternate signal stack). Advice only: a runner that cannot is run all the same."""
-    try:
-        stack = os.open(STACK_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        faulthandler.register(getattr(signal, STACK_SIGNAL), file=stack, all_threads=True)
-    except (OSError, ValueError, RuntimeError):
-        pass
 
 
 def _first_to_go() -> None:
