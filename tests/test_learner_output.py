@@ -140,6 +140,17 @@ ONE_MISTAKE = {
         ("(int, int)", "(int, int)"),
     ),
     "step2_indentation": (MUTANTS["step2_syntax_error"], "step2.sequential", ("들여쓰기", "indentation")),
+    "step2_input_shape_int": (  # Keras 2's habit: a number where Keras 3 wants a tuple
+        Answer(
+            2,
+            {
+                "build_model": "model = Sequential()\nmodel.add(Dense(5, input_shape=1))\n"
+                "model.add(Dense(3))\nmodel.add(Dense(1))\nreturn model"
+            },
+        ),
+        "step2.sequential",
+        ("`input_shape=(1,)`", "`input_shape=(1,)`"),
+    ),
     # The return mistakes: each told its own cause, not "wrap lists in np.array" or "a new model".
     "step1_no_return": (
         Answer(1, {"make_data": "x = np.arange(1, 11)\ny = x.copy()"}),
