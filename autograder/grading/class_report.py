@@ -52,6 +52,7 @@ TEXT = {
         "예시는 이름 없이 한 학생의 메시지입니다.",
         "no_mistake": "모두 통과했습니다.",
         "times": "{count}명",
+        "time_one": "1명",
         "example": "예시 메시지",
         "not_run": "실행할 수 없었던 학생",
         "not_run_note": "채점기가 어떤 단계를 실행하지 못했습니다 (충돌, 시간 초과, 파일 없음, 샌드박스가 거부).",
@@ -110,6 +111,7 @@ TEXT = {
         "the example is one student's message, without their name.",
         "no_mistake": "Everyone passed.",
         "times": "{count} students",
+        "time_one": "1 student",
         "example": "example message",
         "not_run": "Who could not be run",
         "not_run_note": "The grader could not run some step (a crash, a time-out, a missing file, "
@@ -507,7 +509,7 @@ def _mistakes(grades: dict[str, Any], text: dict[str, str], lang: str) -> str:
             example = printable(mistake.example, MESSAGE_LIMIT, multiline=True)
             items.append(
                 f'<li data-check="{esc(mistake.check)}" data-count="{mistake.count}">'
-                f"<strong>{esc(text['times'].format(count=mistake.count))}</strong> ✗ {esc(title)} "
+                f"<strong>{esc(text['time_one'] if mistake.count == 1 else text['times'].format(count=mistake.count))}</strong> ✗ {esc(title)} "
                 f"(<code>{esc(mistake.check)}</code>)"
                 f'<pre aria-label="{esc(text["example"])}">{esc(example)}</pre></li>'
             )
