@@ -24,6 +24,7 @@ TEXT = {
         "grading": "채점 중",
         "none": "제출물이 없습니다: {path}",
         "summary": "{graded}명 채점, {failed}명 실패 → {out}",
+        "report": "반 전체 보고서: {report} (Canvas 성적부로 가져갈 CSV: {canvas})",
         "skipped": "{skipped}명은 제출물이 바뀌지 않아 지난 결과를 그대로 씁니다",
         "student": "학생",
         "total": "합계",
@@ -47,6 +48,7 @@ TEXT = {
         "grading": "grading",
         "none": "no submissions in {path}",
         "summary": "{graded} graded, {failed} failed → {out}",
+        "report": "the class report: {report} (a CSV for Canvas's gradebook import: {canvas})",
         "skipped": "{skipped} unchanged since the last run: their results are kept, not run again",
         "student": "student",
         "total": "total",
@@ -178,6 +180,7 @@ def grade_command(args: argparse.Namespace) -> int:
         console.print(text["skipped"].format(skipped=len(run.skipped)))
     graded = len(run.results) - len(run.failed)
     console.print(text["summary"].format(graded=graded, failed=len(run.failed), out=out))
+    console.print(text["report"].format(report=out / "report.html", canvas=out / "canvas.csv"), markup=False)
     if not synced:
         return 2  # the grades are in OUT; the course could not take them
     # A shard that finished did its task (its failed submissions are recorded): 0, so the job array
@@ -201,4 +204,6 @@ def merge_command(args: argparse.Namespace) -> int:
     Console(stderr=True).print(
         text["merged"].format(parts=parts, graded=len(rows) - failed, failed=failed, out=args.out)
     )
+    report, canvas = args.out / "report.html", args.out / "canvas.csv"
+    Console(stderr=True).print(text["report"].format(report=report, canvas=canvas), markup=False)
     return 1 if failed else 0

@@ -12,11 +12,13 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from typing import Any
 
 from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, assess, cell_failure, for_notebook
+from autograder.core import spec
 from autograder.core.files import atomic_write, csv_cell, json_text, printable, shown
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS, Step
@@ -79,6 +82,8 @@ class StudentResult:
     # What each failed check's nbgrader test cell says (autograder.grading.nbgrader_autograde writes
     # it there, so `--nbgrader` makes autograded notebooks and feedback without running anything twice).
     messages: dict[str, str] = field(default_factory=dict)
+    # Step 4's training loss per epoch, from verified training only (for the class report).
+    loss_curve: list[float] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +93,7 @@ class StudentResult:
             "reasons": self.reasons,
             "checks": self.checks,
             "messages": self.messages,
+            "loss_curve": self.loss_curve,
             "hash": self.hash,
         }
 
@@ -137,10 +143,15 @@ class Gradebook:
                 self.data = json.loads(self.path.read_text(encoding="utf-8"))
             except ValueError:
                 pass  # a damaged file is rebuilt from this run
+        self.data.setdefault("students", {})
+        # Wall-clock seconds each student's grading took: a fact of a run, not of the grade, so kept
+        # apart from the students' records (which the same class always makes byte for byte).
+        self.data["seconds"] = self.data.get("seconds", {})
         self.data["steps"] = {
             str(step.number): sum(c.points for c in all_checks() if c.step == step.number) for step in STEPS
         }
         self.data["grader"] = grader_version()
+        self.data["seed"] = spec.GRADER_SEED
 
     def fingerprint(self, snapshot: Snapshot) -> str:
         """The snapshot's content (the bytes graded), the grader's version and the language of the
@@ -151,22 +162,26 @@ class Gradebook:
 
     def stored(self, student: str) -> StudentResult:
         row = self.data["students"][student]
-        fields = ("status", "steps", "total", "reasons", "hash", "checks", "messages")
+        fields = ("status", "steps", "total", "reasons", "hash", "checks", "messages", "loss_curve")
         return StudentResult(student, **{name: row[name] for name in fields})
 
     def unchanged(self, student: str, fingerprint: str) -> bool:
         row = self.data.get("students", {}).get(student, {})
-        # A row from before failed checks' messages were kept is graded again: nbgrader's cells need them.
-        return row.get("hash") == fingerprint and "messages" in row
+        # A row from before failed checks' messages (nbgrader's cells need them) or step 4's loss curve
+        # (the class report draws it) were kept is graded again.
+        return row.get("hash") == fingerprint and "messages" in row and "loss_curve" in row
 
-    def record(self, result: StudentResult) -> None:
+    def record(self, result: StudentResult, seconds: float | None = None) -> None:
         with self.lock:
-            self.data.setdefault("students", {})[result.student] = result.as_json()
+            self.data["students"][result.student] = result.as_json()
+            if seconds is not None:
+                self.data["seconds"][result.student] = round(seconds, 1)
             self.save()
 
     def save(self) -> None:
         """Write grades.json and grades.csv (students sorted: the same class gives the same bytes)."""
         self.data["students"] = dict(sorted(self.data["students"].items()))
+        self.data["seconds"] = dict(sorted(self.data["seconds"].items()))
         atomic_write(self.path, json_text(self.data))
         atomic_write(self.out / "grades.csv", self.csv())
 
@@ -178,6 +193,13 @@ class Gradebook:
             steps = [row["steps"].get(str(s.number), 0) for s in STEPS]
             writer.writerow([csv_cell(shown(student)), *steps, row["total"], row["status"]])
         return buffer.getvalue()
+
+    def write_report(self, lang: str | None = None) -> None:
+        """OUT/report.html and OUT/canvas.csv, from grades.json as written (its numbers only)."""
+        from autograder.grading import class_report
+
+        grades = json.loads(self.path.read_text(encoding="utf-8"))
+        class_report.write(grades, self.out, lang or self.lang)
 
 
 class LazyZygote:
@@ -238,6 +260,20 @@ def _refused(step: Step, snapshot: Snapshot) -> Outcome:
     return Outcome(step.number, "crashed", error={"message": snapshot.refused[step.filename]})
 
 
+def verified_loss_curve(reports: list[StepReport]) -> list[float]:
+    """Step 4's loss per epoch when the grader's replay verified the training (else none), at most
+    spec.EPOCHS values (evenly picked, the last kept) to 4 significant digits: grades.json stays small."""
+    step4 = next((r for r in reports if r.step.number == 4), None)
+    if step4 is None or not step4.outcome.data.get("training", {}).get("verified"):
+        return []
+    curve = step4.outcome.data.get("loss_curve") or []
+    values = [float(v) for v in curve if isinstance(v, (int, float)) and math.isfinite(v)]
+    if len(values) > spec.EPOCHS:
+        last = len(values) - 1
+        values = [values[round(i * last / (spec.EPOCHS - 1))] for i in range(spec.EPOCHS)]
+    return [float(f"{v:.4g}") for v in values]
+
+
 def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
     """A student's points: every check id starts at 0 and only a passing verdict adds its points,
     so a check that did not report counts as failed, never as passed."""
@@ -257,6 +293,7 @@ def _result(submission: Submission, content_hash: str, reports: list[StepReport]
         hash="" if any(r.outcome.lost for r in reports) else content_hash,
         checks=checks,
         messages={v.check.id: cell_failure(v) for r in reports for v in r.verdicts if not v.passed},
+        loss_curve=verified_loss_curve(reports),
     )
 
 
@@ -319,6 +356,7 @@ def grade_class(
                 """Whatever goes wrong with one submission costs that submission only. It is graded
                 from a snapshot of its files, and fingerprinted by the very bytes graded."""
                 scratch = Path(tempfile.mkdtemp(dir=tmp))
+                started = time.monotonic()
                 try:
                     snapshot = submission.snapshot(scratch)
                     content_hash = book.fingerprint(snapshot)
@@ -342,7 +380,7 @@ def grade_class(
                     shutil.rmtree(scratch, ignore_errors=True)
                 if stopped.is_set():
                     return
-                book.record(result)
+                book.record(result, time.monotonic() - started)
                 run.results.append(result)
                 on_student and on_student(result)
 
@@ -352,6 +390,8 @@ def grade_class(
             except BaseException:
                 _stop(stopped, (pool, steps_pool), zygote)
                 raise
+    if book.path.exists():
+        book.write_report()
     run.results.sort(key=lambda r: r.student)
     return run
 

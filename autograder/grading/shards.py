@@ -9,7 +9,8 @@ feedback/, resumable as a `grade` run is) and shard.json saying which shard it i
 
 `merge` checks that the parts fit together (one class, one grader, one language, every shard present
 and finished, every student graded exactly once) and only then writes OUT, which must not exist yet:
-the same grades.json, grades.csv and feedback/ that one `grade` run over the class writes.
+the same grades.json, grades.csv, feedback/ and report that one `grade` run over the class writes
+(each student's grading time is the one their shard measured).
 """
 
 from __future__ import annotations
@@ -256,10 +257,13 @@ def merge(paths: list[Path], out: Path, lang: str = "ko") -> dict[str, Any]:
         for part in parts:
             for student in part.manifest["slice"]:
                 book.data["students"][student] = part.grades["students"][student]
+                if student in part.grades.get("seconds", {}):
+                    book.data["seconds"][student] = part.grades["seconds"][student]
                 feedback = part.path / "feedback" / student
                 if _folder_name(student) and feedback.is_dir():
                     shutil.copytree(feedback, staging / "feedback" / student)
         book.save()
+        book.write_report()  # the class's report.html and canvas.csv, in the parts' language
         if out.exists():
             out.rmdir()  # empty (checked above)
         os.rename(staging, out)
