@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import os
 import shutil
 import signal
@@ -32,7 +31,7 @@ from autograder.core.files import atomic_write, csv_cell, json_text, printable, 
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEPS, Step
 from autograder.core.submissions import InvalidSubmission, Snapshot, Submission, discover
-from autograder.grading import versions
+from autograder.grading import class_report, versions
 from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child.contract import Limits
 from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
@@ -196,8 +195,6 @@ class Gradebook:
 
     def write_report(self, lang: str | None = None) -> None:
         """OUT/report.html and OUT/canvas.csv, from grades.json as written (its numbers only)."""
-        from autograder.grading import class_report
-
         grades = json.loads(self.path.read_text(encoding="utf-8"))
         class_report.write(grades, self.out, lang or self.lang)
 
@@ -260,20 +257,6 @@ def _refused(step: Step, snapshot: Snapshot) -> Outcome:
     return Outcome(step.number, "crashed", error={"message": snapshot.refused[step.filename]})
 
 
-def verified_loss_curve(reports: list[StepReport]) -> list[float]:
-    """Step 4's loss per epoch when the grader's replay verified the training (else none), at most
-    spec.EPOCHS values (evenly picked, the last kept) to 4 significant digits: grades.json stays small."""
-    step4 = next((r for r in reports if r.step.number == 4), None)
-    if step4 is None or not step4.outcome.data.get("training", {}).get("verified"):
-        return []
-    curve = step4.outcome.data.get("loss_curve") or []
-    values = [float(v) for v in curve if isinstance(v, (int, float)) and math.isfinite(v)]
-    if len(values) > spec.EPOCHS:
-        last = len(values) - 1
-        values = [values[round(i * last / (spec.EPOCHS - 1))] for i in range(spec.EPOCHS)]
-    return [float(f"{v:.4g}") for v in values]
-
-
 def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:
     """A student's points: every check id starts at 0 and only a passing verdict adds its points,
     so a check that did not report counts as failed, never as passed."""
@@ -293,7 +276,7 @@ def _result(submission: Submission, content_hash: str, reports: list[StepReport]
         hash="" if any(r.outcome.lost for r in reports) else content_hash,
         checks=checks,
         messages={v.check.id: cell_failure(v) for r in reports for v in r.verdicts if not v.passed},
-        loss_curve=verified_loss_curve(reports),
+        loss_curve=class_report.verified_loss_curve(reports),
     )
 
 
