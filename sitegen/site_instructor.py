@@ -285,6 +285,7 @@ def grade_round(shell: Shell, lang: str) -> dict[str, Any]:
         "export": shell.run(f"cd {COURSE} && nbgrader export --to grades-after.csv && cat grades-after.csv"),
     }
     ran["json"] = (out / "grades.json").read_text(encoding="utf-8")  # as written (the recording sorts keys)
+    ran["report"] = (out / "report.html").read_text(encoding="utf-8")  # the guide links it as it is
     out.rename(shell.path(f"~/grades-{lang}"))
     return ran
 
