@@ -132,9 +132,10 @@ def test_an_interrupted_step_fails_its_checks_as_a_timeout_at_once() -> None:
         calls.append(1)
         raise KeyboardInterrupt
 
-    for check in ("step1.arrays", "step1.shape"):
-        with pytest.raises(AssertionError, match="stopped after .* s without finishing"):
-            kernel.assert_check(check, {"make_data": make_data})
+    with pytest.raises(AssertionError, match="stopped after .* s without finishing"):
+        kernel.assert_check("step1.arrays", {"make_data": make_data})
+    with pytest.raises(AssertionError, match="fix the ✗ above first"):  # waits for that ✗, at once
+        kernel.assert_check("step1.shape", {"make_data": make_data})
     assert len(calls) == 1
 
 
@@ -311,8 +312,8 @@ def test_pytest_runs_the_public_checks_in_the_installed_release(learner: Learner
     pytest_command = [str(learner.python), "-m", "pytest", "-p", "no:cacheprovider", "exercises/"]
     done = run([*pytest_command, "--hidden", "--lang", "en"], cwd=learner.release, env=learner.env())
     assert done.returncode == 1, done.stdout + done.stderr
-    steps = len(STEPS)  # one ✗ a step; its other checks wait for it (skipped, not failed)
-    public = len(all_checks(include_hidden=False))
+    checks = all_checks(include_hidden=False)  # one ✗ per function; the others wait (skipped, not failed)
+    public, steps = len(checks), len({(c.step, c.needs) for c in checks})
     assert (
         f"{steps} failed, {public - steps} skipped" in done.stdout
         and f"total: 0/{public} points" in done.stdout
@@ -418,7 +419,7 @@ def test_a_hidden_test_cell_fails_loudly_where_hidden_checks_are_missing(
         "def make_data():\n"
         "    return np.arange(1, 11), np.arange(1, 11)\n"
         "assert_check('step1.arrays', globals())\n"
-        "assert_check('step1.y_equals_x', globals())\n"
+        "assert_check('step2.layer_params', globals())\n"
     )
     done = run([str(learner.python), "-c", cell], cwd=tmp_path, env=learner.env())
     assert done.stdout.startswith("✓ [step1.arrays]")

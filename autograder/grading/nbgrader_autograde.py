@@ -38,7 +38,7 @@ from traitlets.config import Config
 
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
-from autograder.checks.report import assess, cell_failure, cell_pass
+from autograder.checks.report import assess, cell_failure, cell_pass, for_notebook
 from autograder.core.steps import STEPS
 from autograder.core.submissions import ASSIGNMENT, InvalidSubmission, notebook_to_steps
 from autograder.sandbox.child.contract import Limits
@@ -168,7 +168,7 @@ def judge_notebook(path: Path, timeout: float | None = None) -> dict[str, str | 
                 for c in checks
             }
         outcomes = run_steps(folder, STEPS, limits=Limits(timeout=timeout), zygote=_runner())
-    reports = assess(outcomes, checks)
+    reports = [for_notebook(r) for r in assess(outcomes, checks)]  # its learner has answer cells
     return {v.check.id: None if v.passed else cell_failure(v) for r in reports for v in r.verdicts}
 
 
