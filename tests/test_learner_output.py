@@ -274,14 +274,13 @@ def test_a_loop_that_never_ends_is_named_where_the_step_stopped(grade_step, stat
     loop = next(n for n, line in enumerate(source, 1) if line.strip() == "while i <= 10:")
     assert f"the `while` loop on line {loop} seems never to end" in cross.message("en")
     assert f"{loop}번째 줄의 `while` 반복문이 끝나지 않는" in cross.message("ko")
-    # Where it was stopped: testing the loop's condition or in its body.
-    assert f"(line {loop}: " in cross.message("en") or f"(line {loop + 1}: " in cross.message("en")
+    assert "(line " not in cross.found["en"]  # where in the loop it was caught differs from run to run
 
 
 def test_a_stop_outside_any_loop_gets_no_loop_advice(grade_step):
     report = grade_step(Answer(1, {"make_data": "import time\ntime.sleep(60)\nreturn 1, 2"}), timeout=3.0)
     (cross,) = [v for v in report.verdicts if v.mark == "✗"]
-    assert report.outcome.status == "timeout" and "time.sleep(60)" in cross.message("en")
+    assert report.outcome.status == "timeout" and "loop" not in report.outcome.error
     assert cross.hint == CALL_HINTS["timeout"]  # the generic tip, no loop named
 
 

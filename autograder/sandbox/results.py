@@ -180,15 +180,16 @@ LOOP_LOOKBACK = 200  # lines looked at above a line for the loop around it
 
 
 def stopped_at(folder: Path, filename: str, source: bytes) -> dict[str, Any]:
-    """Where in the learner's file a step was when the keeper stopped it (the innermost frame of the
-    dump the runner wrote on its signal), and the loop around that line: {} when unknown."""
+    """The loop of the learner's file a step was in when the keeper stopped it (around the innermost
+    frame of the dump the runner wrote on its signal): {} when unknown. Not the line itself: where a
+    loop is caught differs from run to run, and the same file must get the same feedback."""
     try:
         dump = read_regular(folder / contract.STACK_FILE, contract.STACK_CAP).decode("utf-8", "replace")
     except OSError:
         return {}
     for path, line in STACK_FRAME.findall(dump):  # the most recent call first
         if path.rsplit("/", 1)[-1] == filename:
-            return where_in(source, int(line))
+            return {k: v for k, v in where_in(source, int(line)).items() if k.startswith("loop")}
     return {}
 
 
