@@ -149,42 +149,68 @@ def sgd_often(lang: str) -> str:
     return words("pages", lang)["sgd_often"].format(n=sgd["n"], nan=sgd["nan"])
 
 
+def _model_extras(lang: str, reference: dict[str, Any]) -> list[str]:
+    """Step 2: the parameter table, summary() with and without an input, Keras 2's warning."""
+    model = reference["model"]
+    unbuilt = fence(model["summary_without_input"], "text", "model.summary()")
+    warning = reference["keras2"]["sections"]["model"]["warnings"]
+    return [
+        section("params", params_table(lang, model)),
+        section("summary", fence(model["summary"], "text", "model.summary()")),
+        section("summary-without-input", unbuilt),
+        section("keras2-warning", fence(warning, "text", wrap=True)),
+    ]
+
+
+def _compile_extras(lang: str, reference: dict[str, Any]) -> list[str]:
+    """Step 3: how often plain SGD diverges."""
+    return [section("sgd", sgd_often(lang))]
+
+
+def _train_extras(lang: str, reference: dict[str, Any]) -> list[str]:
+    """Step 4: the training's facts, a typical loss, summary() after fit."""
+    w, training = words("pages", lang), reference["training"]
+    curve = training["loss_curve"]
+    facts = w["history_params"].format(params=json.dumps(training["params"]), **training["params"])
+    start_end = w["start_end"].format(start=training["initial_loss"], end=curve[-1], seed=training["seed"])
+    after = fence(training["summary_after_fit"], "text", "model.summary()")
+    return [
+        section("facts", f"{start_end}\n\n{facts}"),
+        section("typical", typical_loss(lang)),
+        section("after-fit", after + "\n\n" + optimizer_note(lang, training)),
+    ]
+
+
+def _evaluate_extras(lang: str, reference: dict[str, Any]) -> list[str]:
+    """Step 5: evaluate's numbers, the predictions and the learned line, Keras 2's predict trap."""
+    from sitegen.site_experiments import learned_line
+
+    w, training, keras2 = words("pages", lang), reference["training"], reference["keras2"]
+    values = ", ".join(f"{v:.4g}" for v in training["prediction"])
+    evaluate = w["evaluate"].format(names=training["metrics_names"], **training["evaluate"])
+    line = w["line"].format(**learned_line(training["weights"]))
+    error = keras2["then_predict_2d"]  # as Python prints it: type, first line, blank, the reason
+    trap = [f"{error['raised']}: {error['lines'][0]}", "", error["lines"][1]]
+    return [
+        section("facts", f"{evaluate}\n\n{w['prediction'].format(values=values)}\n\n{line}"),
+        section("predict-trap", fence(trap, "text")),
+        section("metrics-names", fence([repr(keras2["metrics_names"])], "text")),
+    ]
+
+
+# The sections only some steps' pages have, per step; a step in STEPS missing here raises.
+STEP_EXTRAS = {
+    1: lambda lang, reference: [],
+    2: _model_extras,
+    3: _compile_extras,
+    4: _train_extras,
+    5: _evaluate_extras,
+}
+
+
 def step_extras(step: int, lang: str, reference: dict[str, Any]) -> list[str]:
     """Sections only some steps have: the parameter table, the training facts, the traps."""
-    w, training = words("pages", lang), reference["training"]
-    extras = []
-    if step == 2:
-        extras.append(section("params", params_table(lang, reference["model"])))
-        extras.append(section("summary", fence(reference["model"]["summary"], "text", "model.summary()")))
-        unbuilt = fence(reference["model"]["summary_without_input"], "text", "model.summary()")
-        extras.append(section("summary-without-input", unbuilt))
-        warning = reference["keras2"]["sections"]["model"]["warnings"]
-        extras.append(section("keras2-warning", fence(warning, "text", wrap=True)))
-    if step == 3:
-        extras.append(section("sgd", sgd_often(lang)))
-    if step == 4:
-        curve = training["loss_curve"]
-        facts = w["history_params"].format(params=json.dumps(training["params"]), **training["params"])
-        start_end = w["start_end"].format(
-            start=training["initial_loss"], end=curve[-1], seed=training["seed"]
-        )
-        extras.append(section("facts", f"{start_end}\n\n{facts}"))
-        extras.append(section("typical", typical_loss(lang)))
-        after = fence(training["summary_after_fit"], "text", "model.summary()")
-        extras.append(section("after-fit", after + "\n\n" + optimizer_note(lang, training)))
-    if step == 5:
-        values = ", ".join(f"{v:.4g}" for v in training["prediction"])
-        evaluate = w["evaluate"].format(names=training["metrics_names"], **training["evaluate"])
-        from sitegen.site_experiments import learned_line
-
-        line = w["line"].format(**learned_line(training["weights"]))
-        extras.append(section("facts", f"{evaluate}\n\n{w['prediction'].format(values=values)}\n\n{line}"))
-        keras2 = reference["keras2"]
-        error = keras2["then_predict_2d"]  # as Python prints it: type, first line, blank, the reason
-        trap = [f"{error['raised']}: {error['lines'][0]}", "", error["lines"][1]]
-        extras.append(section("predict-trap", fence(trap, "text")))
-        extras.append(section("metrics-names", fence([repr(keras2["metrics_names"])], "text")))
-    return extras
+    return STEP_EXTRAS[step](lang, reference)
 
 
 def optimizer_note(lang: str, training: dict[str, Any]) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
     number: int
     slug: str
@@ -16,6 +17,9 @@ class Step:
     hint: dict[str, str]
     time_limit: float  # seconds for the learner's code of this step, TensorFlow start-up included
     nudges: tuple[dict[str, str], ...] = ()  # hints before `hint`, which gives the answer's lines
+    # What the grader recomputes in a child that runs no learner code, instead of taking the child's
+    # word (autograder.sandbox.replay): "rebuild" from a Keras config, "replay" of the recorded fit.
+    recompute: Literal["rebuild", "replay"] | None = None
 
     @property
     def hints(self) -> tuple[dict[str, str], ...]:
@@ -39,19 +43,19 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step(
-        1,
-        "data",
-        "step1_data",
-        ("make_data",),
-        {"ko": "데이터 구성", "en": "Prepare the data"},
-        {
+        number=1,
+        slug="data",
+        module="step1_data",
+        functions=("make_data",),
+        title={"ko": "데이터 구성", "en": "Prepare the data"},
+        hint={
             "ko": "x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])로 x를 만들고, y도 같은 값으로 만드세요. "
             "np.arange(1, 11)도 같은 배열입니다. 두 배열을 (x, y) 순서로 돌려주세요.",
             "en": "Build x = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) and y with the same values "
             "(np.arange(1, 11) gives the same array). Return them as (x, y).",
         },
-        60,
-        (
+        time_limit=60,
+        nudges=(
             {
                 "ko": "x와 y는 둘 다 1부터 10까지의 숫자 10개입니다. 파이썬 리스트가 아니라 numpy 배열로 만드세요.",
                 "en": "x and y are both the ten numbers 1 to 10, as numpy arrays rather than Python lists.",
@@ -63,19 +67,20 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step(
-        2,
-        "model",
-        "step2_model",
-        ("build_model",),
-        {"ko": "모델 구성", "en": "Build the model"},
-        {
+        number=2,
+        slug="model",
+        module="step2_model",
+        functions=("build_model",),
+        title={"ko": "모델 구성", "en": "Build the model"},
+        hint={
             "ko": "model = Sequential()로 시작해 model.add(keras.Input(shape=(1,)))로 입력을 정하고, "
             "Dense(5), Dense(3), Dense(1)을 이 순서로 추가하세요. 파라미터는 10 + 18 + 4 = 32개입니다.",
             "en": "Start with model = Sequential(), add keras.Input(shape=(1,)) for the input, then "
             "Dense(5), Dense(3) and Dense(1) in that order. That is 10 + 18 + 4 = 32 parameters.",
         },
-        60,
-        (
+        time_limit=60,
+        recompute="rebuild",
+        nudges=(
             {
                 "ko": "모델은 층을 차례로 쌓는 Sequential입니다: 입력 1개 → 노드 5개 → 3개 → 1개.",
                 "en": "The model is a Sequential stack of layers: 1 input → 5 units → 3 units → 1 unit.",
@@ -87,19 +92,20 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step(
-        3,
-        "compile",
-        "step3_compile",
-        ("compile_model",),
-        {"ko": "모델 컴파일", "en": "Compile the model"},
-        {
+        number=3,
+        slug="compile",
+        module="step3_compile",
+        functions=("compile_model",),
+        title={"ko": "모델 컴파일", "en": "Compile the model"},
+        hint={
             "ko": "model.compile(loss='mse', optimizer='adam', metrics=['mse'])를 호출한 뒤 "
             "return model로 같은 모델을 돌려주세요.",
             "en": "Call model.compile(loss='mse', optimizer='adam', metrics=['mse']), "
             "then return the same model with return model.",
         },
-        60,
-        (
+        time_limit=60,
+        recompute="rebuild",
+        nudges=(
             {
                 "ko": "compile은 훈련하는 방법을 정합니다: 손실 함수, 옵티마이저, 지켜볼 지표. 튜토리얼은 평균제곱오차와 Adam을 씁니다.",
                 "en": "compile sets how the model will train: a loss, an optimizer and the metrics to watch. The tutorial uses mean squared error and Adam.",
@@ -111,19 +117,20 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step(
-        4,
-        "train",
-        "step4_train",
-        ("train_model",),
-        {"ko": "모델 훈련", "en": "Train the model"},
-        {
+        number=4,
+        slug="train",
+        module="step4_train",
+        functions=("train_model",),
+        title={"ko": "모델 훈련", "en": "Train the model"},
+        hint={
             "ko": "history = model.fit(x, y, epochs=100, batch_size=1)로 훈련하고 history를 돌려주세요. "
             "다시 compile하지 마세요: 받은 모델은 이미 컴파일되어 있습니다.",
             "en": "Train with history = model.fit(x, y, epochs=100, batch_size=1) and return history. "
             "Do not compile again: the model you receive is already compiled.",
         },
-        120,
-        (
+        time_limit=120,
+        recompute="replay",
+        nudges=(
             {
                 "ko": "훈련은 model.fit이 합니다. 튜토리얼은 데이터를 100번 되풀이해 보고(에포크), 한 번에 한 개씩(배치 크기) 봅니다.",
                 "en": "model.fit does the training. The tutorial goes over the data 100 times (epochs), one sample at a time (batch size).",
@@ -135,19 +142,19 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step(
-        5,
-        "evaluate",
-        "step5_evaluate",
-        ("evaluate_model", "predict"),
-        {"ko": "평가와 예측", "en": "Evaluate and predict"},
-        {
+        number=5,
+        slug="evaluate",
+        module="step5_evaluate",
+        functions=("evaluate_model", "predict"),
+        title={"ko": "평가와 예측", "en": "Evaluate and predict"},
+        hint={
             "ko": "loss, mse = model.evaluate(x, y, batch_size=1)의 두 값을 float로 돌려주고, "
             "predict에서는 model.predict(x_new.reshape(-1, 1))의 결과(모양 (n, 1))를 그대로 돌려주세요.",
             "en": "Return both values of loss, mse = model.evaluate(x, y, batch_size=1) as floats; in "
             "predict, return model.predict(x_new.reshape(-1, 1)) as it is (shape (n, 1)).",
         },
-        60,
-        (
+        time_limit=60,
+        nudges=(
             {
                 "ko": "evaluate는 손실과 지표(여기서는 둘 다 mse)를 계산하고, predict는 새 입력에 대한 모델의 출력을 계산합니다.",
                 "en": "evaluate computes the loss and the metrics (here both mse); predict computes the model's outputs for new inputs.",
@@ -161,6 +168,7 @@ STEPS: tuple[Step, ...] = (
 )
 
 STEP_BY_NUMBER = {step.number: step for step in STEPS}
+RECOMPUTED = tuple(step.number for step in STEPS if step.recompute)  # steps the grader recomputes
 LANGUAGES = ("ko", "en")
 
 

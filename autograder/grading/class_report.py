@@ -672,7 +672,7 @@ def write(grades: dict[str, Any], out: Path, lang: str) -> None:
 def verified_loss_curve(reports: list[StepReport]) -> list[float]:
     """Step 4's loss per epoch when the grader's replay verified the training (else none), at most
     spec.EPOCHS values (evenly picked, the last kept) to 4 significant digits: grades.json stays small."""
-    step4 = next((r for r in reports if r.step.number == 4), None)
+    step4 = next((r for r in reports if r.step.recompute == "replay"), None)
     if step4 is None or not step4.outcome.data.get("training", {}).get("verified"):
         return []
     curve = step4.outcome.data.get("loss_curve") or []

@@ -56,7 +56,7 @@ def markdown(result: Any, reports: list[StepReport], lang: str, maximum: int, pl
             message = verdict.message(lang).replace("\n", "  \n  ")
             lines.append(f"- {mark} {message}{tag}")
         lines.append("")
-        if report.step.number == 4 and plot:
+        if report.step.recompute == "replay" and plot:
             lines += [f"![{text['curve']}]({plot})", ""]
     return "\n".join(lines)
 

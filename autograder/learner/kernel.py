@@ -167,7 +167,7 @@ def _run(step: int, namespace: Mapping[str, Any]) -> Outcome:
     started = time.perf_counter()
     export = harness.run_namespace(step, SimpleNamespace(**functions), source)
     outcome = outcome_from_export(step, export, time.perf_counter() - started)
-    if step in replay.STEPS and outcome.call_status(STEP_BY_NUMBER[step].functions[0]) == "ok":
+    if STEP_BY_NUMBER[step].recompute and outcome.call_status(STEP_BY_NUMBER[step].functions[0]) == "ok":
         _recompute(outcome)
     return _with_timeouts(outcome)
 
@@ -179,7 +179,7 @@ def _recompute(outcome: Outcome) -> None:
     if isinstance(wanted, str):
         replay.apply(outcome, None, wanted)
         return
-    action = harness.replay if outcome.step == 4 else harness.rebuild
+    action = {"rebuild": harness.rebuild, "replay": harness.replay}[STEP_BY_NUMBER[outcome.step].recompute]
     try:
         trusted = outcome_from_export(outcome.step, action(wanted))
     except Exception as exc:  # noqa: BLE001 - a config Keras cannot rebuild: that step's problem

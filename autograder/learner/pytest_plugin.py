@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from autograder.core.steps import LANGUAGES, default_lang
+from autograder.core.steps import LANGUAGES, STEPS, default_lang
 
 if TYPE_CHECKING:
     from autograder.checks.judging import Verdict
@@ -143,7 +143,8 @@ def _step_fixture(number: int) -> Any:
     return exported
 
 
-step1_data, step2_data, step3_data, step4_data, step5_data = (_step_fixture(n) for n in range(1, 6))
+# pytest finds a plugin's fixtures among its module's names: one `step<N>` fixture per step in STEPS.
+globals().update({f"step{step.number}_data": _step_fixture(step.number) for step in STEPS})
 
 
 def failure_text(verdict: Verdict, lang: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox.child.contract import REPLAYED
 
 MAX_CALLS = 8
@@ -55,20 +56,24 @@ class Refusal(str):
         return refusal
 
 
-STEPS = (2, 3, 4)  # the steps whose exports the grader recomputes
 MAX_CONFIG = 256 << 10  # characters of a model or compile config
+# Per rebuilt step: the Keras config the child exports, and what the grader's rebuild describes.
+CONFIG = {2: "model_json", 3: "compile_config"}
+REBUILT = {2: ("model",), 3: ("loss", "optimizer", "optimizer_is_adam", "metrics")}
 
 
 def request(outcome: Any) -> dict[str, Any] | str:
-    """What the grader runs to recompute the child's step 2, 3 or 4 export, or why it cannot."""
-    if outcome.step == 2:
-        return _config_request(outcome, "model_json")
-    if outcome.step == 3:
-        return _config_request(outcome, "compile_config")
-    return _replay_request(outcome)
+    """What the grader runs to recompute the child's export (Step.recompute), or why it cannot."""
+    kind = STEP_BY_NUMBER[outcome.step].recompute
+    if kind == "rebuild":
+        return _config_request(outcome)
+    if kind == "replay":
+        return _replay_request(outcome)
+    raise ValueError(f"step {outcome.step} has nothing the grader recomputes")
 
 
-def _config_request(outcome: Any, name: str) -> dict[str, Any] | str:
+def _config_request(outcome: Any) -> dict[str, Any] | str:
+    name = CONFIG[outcome.step]
     config = outcome.data.get(name)
     if not isinstance(config, str) or len(config) > MAX_CONFIG:
         return Refusal("config", f"no Keras config ({name}) the grader can rebuild from")
@@ -153,13 +158,10 @@ def key(replay_request: dict[str, Any]) -> str:
 TRAINING_DATA = ("params", "loss_curve", "optimizer_steps")
 
 
-REBUILT = {2: ("model",), 3: ("loss", "optimizer", "optimizer_is_adam", "metrics")}
-
-
 def apply(outcome: Any, trusted: Any, reason: str | None) -> None:
-    """Step 2 and 3: the grader's rebuild replaces what the child described. Step 4: trust the
+    """A rebuild replaces what the child described (steps 2 and 3). A replay (step 4): trust the
     child's training only where the replay agrees, then use the replay's data."""
-    if outcome.step in REBUILT:
+    if STEP_BY_NUMBER[outcome.step].recompute == "rebuild":
         _apply_rebuild(outcome, trusted, reason)
     else:
         _apply_replay(outcome, trusted, reason)

@@ -25,7 +25,7 @@ from typing import Any
 
 from autograder.core.files import NotRegularFile, printable, read_regular
 from autograder.core.outcome import Outcome
-from autograder.core.steps import STEPS, Step
+from autograder.core.steps import STEP_BY_NUMBER, STEPS, Step
 from autograder.sandbox import replay
 from autograder.sandbox.child import contract
 from autograder.sandbox.child.contract import Limits
@@ -165,7 +165,7 @@ def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout
     """Steps 2-4: what the checks read is recomputed in a child that runs no learner code: the model
     rebuilt from its config, the compile config applied to the reference model, the training
     replayed (autograder.sandbox.replay). Equal requests are run once per grading run."""
-    kind = "replay" if outcome.step == 4 else "rebuild"
+    kind = STEP_BY_NUMBER[outcome.step].recompute
     wanted = replay.request(outcome)
     if isinstance(wanted, str):
         replay.apply(outcome, None, wanted)
@@ -209,7 +209,7 @@ def run_step(
         outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step", progress)
         if not outcome.lost:
             break
-    if step.number in replay.STEPS and outcome.call_status(step.functions[0]) == "ok":
+    if step.recompute and outcome.call_status(step.functions[0]) == "ok":
         _trusted(outcome, zygote, limits, timeout)
     return outcome
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox.child.contract import REPLAYED
 
 # Captured before any learner code runs.
@@ -139,7 +140,7 @@ class Export:
 # --- what each step exports -------------------------------------------------------------------
 
 
-def _step1(out: Export) -> None:
+def _step1(out: Export, keras: ModuleType | None, reference: ModuleType | None) -> None:
     returned = out.call("make_data")
     pair = _isinstance(returned, (tuple, list)) and len(returned) == 2
     out.data["pair"] = pair
@@ -183,7 +184,7 @@ def _describe_model(net: object, keras: ModuleType) -> dict[str, Any]:
     return info
 
 
-def _step2(out: Export, keras: ModuleType) -> None:
+def _step2(out: Export, keras: ModuleType, reference: ModuleType) -> None:
     net = out.call("build_model")
     out.data["model"] = _describe_model(net, keras)
     if out.data["model"]["is_model"]:
@@ -446,7 +447,7 @@ def _set_rates(rates: list[list[float]], keras: ModuleType) -> Any:
     return SetRates()
 
 
-def _step5(out: Export, reference: ModuleType) -> None:
+def _step5(out: Export, keras: ModuleType, reference: ModuleType) -> None:
     from autograder.core import spec
 
     x, y = reference.data()
@@ -466,24 +467,21 @@ def _step5(out: Export, reference: ModuleType) -> None:
         out.arrays["prediction"] = prediction
 
 
+# Each step's export: (out, keras, reference) -> None; keras and reference are None where the step
+# needs no TensorFlow (Step.needs_tensorflow). A step missing here raises, never runs another's.
+EXPORTS = {1: _step1, 2: _step2, 3: _step3, 4: _step4, 5: _step5}
+
+
 def export(step: int, out: Export) -> Export:
     """Call the learner's functions of `step` (already loaded into out.module) on reference inputs."""
+    exporter = EXPORTS[step]  # KeyError: a step in STEPS with no export written for it
     keras = reference = None
-    if step > 1:  # step 1 needs no TensorFlow: its learner file imports what it uses
+    if STEP_BY_NUMBER[step].needs_tensorflow:  # step 1's learner file imports what it uses
         import keras
 
         from autograder.core import reference
     try:
-        if step == 1:
-            _step1(out)
-        elif step == 2:
-            _step2(out, keras)
-        elif step == 3:
-            _step3(out, keras, reference)
-        elif step == 4:
-            _step4(out, keras, reference)
-        else:
-            _step5(out, reference)
+        exporter(out, keras, reference)
     except NotDone:
         pass
     except Exception as exc:  # what the learner returned could not be read
@@ -510,7 +508,7 @@ def prepare_tensorflow() -> None:
 
 def run(step: int, learner_file: Path) -> Export:
     """Import the learner's file and export what its functions of `step` return."""
-    if step > 1:
+    if STEP_BY_NUMBER[step].needs_tensorflow:
         import keras  # noqa: F401 - imported before learner code, so a keras.py beside it is ignored
     out = Export(learner_file)
     return export(step, out) if out.load() else out
@@ -526,7 +524,7 @@ def run_namespace(step: int, namespace: object, source_name: str = "<notebook>")
 def main() -> None:
     """`python -m autograder.sandbox.child.harness STEP FILE OUTDIR [replay]` (where there is no fork server)."""
     step, learner_file, outdir = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    if step > 1:  # step 1 needs only numpy: no TensorFlow import
+    if STEP_BY_NUMBER[step].needs_tensorflow:
         prepare_tensorflow()
     if sys.argv[4:] in (["replay"], ["rebuild"]):
         action = replay if sys.argv[4] == "replay" else rebuild
