@@ -20,7 +20,7 @@ import pytest
 
 from autograder.cli import EXIT_INTERRUPTED, INTERRUPTED
 from autograder.core.steps import STEPS
-from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.child.contract import Job, Limits
 from autograder.sandbox.launch import ZygoteLost
 
 from answers import BROKEN, write_submission
@@ -236,4 +236,4 @@ def test_closing_the_spawning_runner_used_off_linux_ends_its_running_steps(tmp_p
     assert result["outcome"].lost  # not the learner's verdict: a rerun runs it
     assert all(p not in processes() or processes()[p]["state"] in "ZX" for p in under)
     with pytest.raises(ZygoteLost):  # and it starts no more
-        spawner.run(1, tmp_path, "step1_data.py", Limits(), 5.0)
+        spawner.run(Job(1, "step1_data.py", b"", Limits(timeout=5.0)), tmp_path)

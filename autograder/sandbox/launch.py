@@ -35,7 +35,7 @@ from typing import Any
 from autograder.sandbox import bubblewrap
 from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child import contract
-from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.child.contract import Job, Limits
 from autograder.sandbox.groups import StepGroups
 from autograder.sandbox.results import step_status
 
@@ -207,7 +207,7 @@ class Zygote:
                 process.kill()
 
     @contextmanager
-    def job(self) -> Iterator[Path]:
+    def job_folder(self) -> Iterator[Path]:
         """A fresh job folder for one step, removed afterwards."""
         folder = self._scratch / str(next(self._jobs))
         folder.mkdir(mode=0o700)
@@ -216,25 +216,22 @@ class Zygote:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def run(
-        self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
-    ) -> dict[str, Any]:
-        """Run one child on job/filename; the keeper's report (exit_code, timed_out, out_of_memory...)."""
+    def run(self, job: Job, folder: Path) -> dict[str, Any]:
+        """Run one child on folder/job.filename; the keeper's report (exit_code, timed_out, out_of_memory...)."""
         if self._owner is not None:
-            os.chown(job, self._owner, self._owner)
+            os.chown(folder, self._owner, self._owner)
         if self._groups is not None:
-            self._groups.prepare(job.name, limits.memory_bytes)
+            self._groups.prepare(folder.name, job.limits.memory_bytes)
         request = {
-            "id": int(job.name),
-            "step": step,
-            "kind": kind,
-            "job": job.name,
+            "id": int(folder.name),
+            "step": job.step,
+            "kind": job.kind,
+            "job": folder.name,
             "jobs": "/jobs" if self.isolated else str(self._scratch),
-            "filename": filename,
-            "timeout": timeout,
+            "filename": job.filename,
             "uid": self._setuid,
             "group": self._groups is not None,
-            "limits": dataclasses.asdict(limits) | {"isolated": self.isolated},
+            "limits": dataclasses.asdict(job.limits) | {"isolated": self.isolated},
         }
         replies: queue.Queue = queue.Queue()
         try:
@@ -242,7 +239,7 @@ class Zygote:
             process = self._process
             try:
                 self._reply(replies, self.START_TIMEOUT)  # started
-                status = self._reply(replies, timeout + self.GRACE)["status"]
+                status = self._reply(replies, job.timeout + self.GRACE)["status"]
             except queue.Empty:
                 self._restart(process)
                 raise ZygoteLost("the fork server stopped answering") from None
@@ -250,18 +247,18 @@ class Zygote:
                 self._replies.pop(request["id"], None)
         finally:
             if self._groups is not None:
-                self._groups.remove(job.name)
+                self._groups.remove(folder.name)
         if os.waitstatus_to_exitcode(status) != 0:
             return {"exit_code": None, "keeper": os.waitstatus_to_exitcode(status)}
-        return step_status(job)
+        return step_status(folder)
 
     def probe(self) -> str | None:
         """None when a step can be confined here (a step of nothing, through every wall), else why not."""
-        with self.job() as job:
-            (job / "probe").write_bytes(b"")
-            (job / "probe").chmod(0o644)
+        with self.job_folder() as folder:
+            (folder / "probe").write_bytes(b"")
+            (folder / "probe").chmod(0o644)
             try:
-                report = self.run(1, job, "probe", Limits(), 60.0, kind="probe")
+                report = self.run(Job(1, "probe", b"", Limits(timeout=60.0), "probe"), folder)
             except ZygoteLost as exc:
                 return str(exc)
         if report.get("exit_code") == 0:
@@ -390,7 +387,7 @@ class Spawner:
     running = True  # nothing to keep running between steps
 
     @contextmanager
-    def job(self) -> Iterator[Path]:
+    def job_folder(self) -> Iterator[Path]:
         with tempfile.TemporaryDirectory(prefix="keras-course-step-") as folder:
             yield Path(folder)
 
@@ -400,29 +397,38 @@ class Spawner:
         self._children: set[subprocess.Popen] = set()  # the steps running now: close() ends them
         self._closed = False
 
-    def run(
-        self, step: int, job: Path, filename: str, limits: Limits, timeout: float, kind: str = "step"
-    ) -> dict[str, Any]:
-        command = [sys.executable, "-s", "-m", HARNESS, str(step), str(job / filename), str(job)]
-        command += [kind] if kind != "step" else []
+    def run(self, job: Job, folder: Path) -> dict[str, Any]:
+        """Run one child on folder/job.filename in a process of its own; exit_code, timed_out."""
+        command = [
+            sys.executable,
+            "-s",
+            "-m",
+            HARNESS,
+            str(job.step),
+            str(folder / job.filename),
+            str(folder),
+        ]
+        command += [job.kind] if job.kind != "step" else []
         posix = os.name == "posix"
         started = time.monotonic()
-        with open(job / "child.log", "wb") as log, self._lock:
+        with open(folder / "child.log", "wb") as log, self._lock:
             if self._closed:
                 raise ZygoteLost("the runner was closed")
             child = subprocess.Popen(
                 command,
-                cwd=job,
-                env={**contract.environment(str(job)), "PYTHONPATH": PACKAGE_PARENT},
+                cwd=folder,
+                env={**contract.environment(str(folder)), "PYTHONPATH": PACKAGE_PARENT},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 start_new_session=posix,
-                preexec_fn=(lambda: contract.limit_resources(dataclasses.asdict(limits))) if posix else None,
+                preexec_fn=(lambda: contract.limit_resources(dataclasses.asdict(job.limits)))
+                if posix
+                else None,
             )
             self._children.add(child)
         try:
-            code, timed_out = child.wait(timeout=timeout), False
+            code, timed_out = child.wait(timeout=job.timeout), False
         except subprocess.TimeoutExpired:
             code, timed_out = None, True
         finally:

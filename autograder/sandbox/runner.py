@@ -28,7 +28,7 @@ from autograder.core.outcome import Outcome
 from autograder.core.steps import STEP_BY_NUMBER, STEPS, Step
 from autograder.sandbox import replay
 from autograder.sandbox.child import contract
-from autograder.sandbox.child.contract import Limits
+from autograder.sandbox.child.contract import Job, Limits
 from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
 from autograder.sandbox.results import last_line, learner_output, read_result, stopped_at, where_in
 
@@ -90,60 +90,50 @@ def _following(job: Path, step: int, progress: Progress | None) -> Iterator[None
         thread.join()
 
 
-def _run_child(
-    runner: Zygote | Spawner,
-    step: int,
-    filename: str,
-    content: bytes,
-    limits: Limits,
-    timeout: float,
-    kind: str,
-    progress: Progress | None = None,
-) -> Outcome:
-    """Run one child on `content` (a learner's step file, or a replay request) and read its export."""
+def _run_child(runner: Zygote | Spawner, job: Job, progress: Progress | None = None) -> Outcome:
+    """Run one child on `job` (a learner's step file, or a replay request) and read its export."""
     started = time.perf_counter()
-    with runner.job() as job, _following(job, step, progress):
-        outcome = _child_outcome(runner, job, step, filename, content, limits, timeout, kind)
+    with runner.job_folder() as folder, _following(folder, job.step, progress):
+        outcome = _child_outcome(runner, folder, job)
         outcome.seconds = time.perf_counter() - started
-        if kind == "step":
-            outcome.output, outcome.output_clipped = learner_output(job)
+        if job.kind == "step":
+            outcome.output, outcome.output_clipped = learner_output(folder)
         return outcome
 
 
-def _child_outcome(
-    runner: Zygote | Spawner,
-    job: Path,
-    step: int,
-    filename: str,
-    content: bytes,
-    limits: Limits,
-    timeout: float,
-    kind: str,
-) -> Outcome:
+def _child_outcome(runner: Zygote | Spawner, folder: Path, job: Job) -> Outcome:
     # The child reads a copy: nothing beside the learner's file (a keras.py, say) is in its reach.
-    (job / filename).write_bytes(content)
-    (job / filename).chmod(0o644)
+    (folder / job.filename).write_bytes(job.content)
+    (folder / job.filename).chmod(0o644)
     try:
-        report = runner.run(step, job, filename, limits, timeout, kind)
+        report = runner.run(job, folder)
     except ZygoteLost as exc:
-        return lost(step, str(exc))
+        return lost(job.step, str(exc))
     if "keeper" in report:  # the process that watches the step died: nothing of the learner's did that
-        return lost(step, f"the step's keeper ended ({report['keeper']})")
+        return lost(job.step, f"the step's keeper ended ({report['keeper']})")
     if report.get("timed_out"):
-        return Outcome(step, "timeout", error={"seconds": timeout, **stopped_at(job, filename, content)})
-    outcome = read_result(job, step)
+        return Outcome(
+            job.step,
+            "timeout",
+            error={"seconds": job.timeout, **stopped_at(folder, job.filename, job.content)},
+        )
+    outcome = read_result(folder, job.step)
     if outcome is None and report.get("out_of_memory"):
         held_by = "cgroup" if report.get("group") else "keeper"  # who enforced the cap: for the tests
-        error = {"bytes": limits.memory_bytes, "held_by": held_by, **stopped_at(job, filename, content)}
-        return Outcome(step, "out_of_memory", error=error)
-    if outcome is not None and kind == "step":
-        _locate_memory_errors(outcome, content)
+        error = {
+            "bytes": job.limits.memory_bytes,
+            "held_by": held_by,
+            **stopped_at(folder, job.filename, job.content),
+        }
+        return Outcome(job.step, "out_of_memory", error=error)
+    if outcome is not None and job.kind == "step":
+        _locate_memory_errors(outcome, job.content)
     if outcome is None:
         code = report.get("exit_code")
-        error: dict[str, Any] = {"exit_code": code, "message": last_line(job)}
+        error: dict[str, Any] = {"exit_code": code, "message": last_line(folder)}
         if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
             error["signal"] = signal.Signals(-code).name
-        return Outcome(step, "crashed", error=error)
+        return Outcome(job.step, "crashed", error=error)
     return outcome
 
 
@@ -161,7 +151,7 @@ def lost(step: int, why: str) -> Outcome:
     return Outcome(step, "crashed", error={"message": why}, lost=True)
 
 
-def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout: float) -> None:
+def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits) -> None:
     """Steps 2-4: what the checks read is recomputed in a child that runs no learner code: the model
     rebuilt from its config, the compile config applied to the reference model, the training
     replayed (autograder.sandbox.replay). Equal requests are run once per grading run."""
@@ -173,7 +163,7 @@ def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits, timeout
     content = json.dumps(wanted).encode()
 
     def run_trusted() -> Outcome:
-        return _run_child(runner, outcome.step, f"{kind}.json", content, limits, timeout, kind)
+        return _run_child(runner, Job(outcome.step, f"{kind}.json", content, limits, kind))
 
     key = replay.key(wanted)
     for _ in range(1 + RETRIES):
@@ -204,13 +194,13 @@ def run_step(
     if zygote is None:
         with start_runner(steps=(step,)) as own:
             return run_step(step, folder, limits, own, progress)
-    timeout = limits.timeout or step.time_limit
+    job = Job.of(step.number, step.filename, source, limits, step.time_limit)
     for _ in range(1 + RETRIES):
-        outcome = _run_child(zygote, step.number, step.filename, source, limits, timeout, "step", progress)
+        outcome = _run_child(zygote, job, progress)
         if not outcome.lost:
             break
     if step.recompute and outcome.call_status(step.functions[0]) == "ok":
-        _trusted(outcome, zygote, limits, timeout)
+        _trusted(outcome, zygote, job.limits)
     return outcome
 
 

@@ -229,7 +229,7 @@ def keep(request: dict[str, Any], run_learner_step: Any) -> None:
         if request.get("kind", "step") == "step"
         else (lambda: None)
     )
-    ended = _watch(pid, float(request["timeout"]), int(limits["memory_bytes"]), group, tick)
+    ended = _watch(pid, float(limits["timeout"]), int(limits["memory_bytes"]), group, tick)
     if not limits["isolated"]:
         _kill_group(pid)
     for result, cap in RESULT_FILES.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,31 @@ class Limits:
     tmp_bytes: int = 128 << 20  # each private temp folder (/tmp, /var/tmp, /dev/shm) in all
     open_files: int = 256
     processes: int = 64  # tasks (threads included) in the step's own user namespace; a step uses ~8
+
+
+@dataclass(frozen=True)
+class Job:
+    """One child's work, resolved once: the step, the file the child reads (a copy of `content`),
+    what runs ("step": the learner's file; "rebuild", "replay": the grader's own recompute; "probe")
+    and its limits, `limits.timeout` set (Job.of resolves a step's own time limit)."""
+
+    step: int
+    filename: str
+    content: bytes
+    limits: Limits
+    kind: str = "step"
+
+    @classmethod
+    def of(
+        cls, step: int, filename: str, content: bytes, limits: Limits, time_limit: float, kind: str = "step"
+    ) -> Job:
+        """A job whose timeout is the one asked for (limits.timeout), else the step's own."""
+        return cls(step, filename, content, replace(limits, timeout=limits.timeout or time_limit), kind)
+
+    @property
+    def timeout(self) -> float:
+        assert self.limits.timeout is not None, "a Job's timeout is resolved when it is made"
+        return self.limits.timeout
 
 
 def address_space() -> int:

@@ -4,7 +4,7 @@ forks a confined keeper per step (autograder.sandbox.child.confine), so no step 
 Started as a program by autograder.sandbox.launch.Zygote, inside bubblewrap where the machine allows
 it, with a scrubbed environment; speaks JSON lines:
     stdin:  {"id": 7, "step": 4, "kind": "step", "job": "7", "filename": "step4_train.py",
-             "timeout": 120, "uid": 61000 | null, "jobs": "/jobs", "group": true, "limits": {...}}
+             "uid": 61000 | null, "jobs": "/jobs", "group": true, "limits": {"timeout": 120, ...}}
     stdout: {"id": 7, "pid": 1234}      when the keeper has started
             {"id": 7, "status": 0}      when it has ended (a raw wait status; the step's own
                                         result and exit status are in its job folder)
