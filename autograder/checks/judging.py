@@ -15,7 +15,7 @@ import numpy as np
 from autograder.checks.diagnosis import advice
 from autograder.checks.library import Check, Text, found, text
 from autograder.checks.registry import by_id, first_of
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.core.steps import STEP_BY_NUMBER
 
 
@@ -83,41 +83,41 @@ def call_failure(outcome: Outcome, function: str) -> Text:
     where = _where(error)
     kind = f"{error.get('type', '')}: {error.get('message', '')}".strip(": ")
     messages = {
-        "not_done": text(
+        Status.NOT_DONE: text(
             "아직 풀지 않았습니다. `# YOUR CODE HERE` 아래의 `raise NotImplementedError()`가 그대로 있습니다",
             "not done yet: `raise NotImplementedError()` under `# YOUR CODE HERE` is still there",
         ),
-        "missing_file": text(
+        Status.MISSING_FILE: text(
             f"파일이 없습니다: {error.get('file', '')}", f"the file is missing: {error.get('file', '')}"
         ),
-        "syntax_error": text(
+        Status.SYNTAX_ERROR: text(
             f"파이썬 문법 오류로 파일을 읽을 수 없습니다{where['ko']}: {error.get('message', '')}",
             f"a syntax error stops Python reading the file{where['en']}: {error.get('message', '')}",
         ),
-        "import_error": text(
+        Status.IMPORT_ERROR: text(
             f"파일을 불러오는 중 오류가 났습니다{where['ko']}: {kind}",
             f"the file failed while loading{where['en']}: {kind}",
         ),
-        "missing_function": text(
+        Status.MISSING_FUNCTION: text(
             f"파일에 `{function}` 함수가 없습니다", f"the file defines no function `{function}`"
         ),
         "error": text(
             f"`{function}` 함수가 실행 중 오류를 냈습니다{where['ko']}: {kind}",
             f"`{function}` raised an error{where['en']}: {kind}",
         ),
-        "unreadable": text(
+        Status.UNREADABLE: text(
             f"`{function}` 함수가 돌려준 값을 읽을 수 없습니다: {kind}",
             f"what `{function}` returned could not be read: {kind}",
         ),
-        "timeout": text(
+        Status.TIMEOUT: text(
             f"{error.get('seconds', '?')}초 안에 끝나지 않아 멈췄습니다{where['ko']}",
             f"stopped after {error.get('seconds', '?')} s without finishing{where['en']}",
         ),
-        "out_of_memory": text(
+        Status.OUT_OF_MEMORY: text(
             f"메모리를 너무 많이 써서 멈췄습니다{where['ko']} (이 단계의 모든 프로세스를 합쳐 {error.get('bytes', 0) / 2**30:g} GiB까지)",
             f"stopped for using too much memory{where['en']} (at most {error.get('bytes', 0) / 2**30:g} GiB for all of the step's processes together)",
         ),
-        "crashed": text(
+        Status.CRASHED: text(
             f"프로그램이 결과 없이 끝났습니다 (종료 코드 {error.get('exit_code')}"
             f"{', ' + error['signal'] if error.get('signal') else ''}). "
             "exit()나 너무 큰 메모리 사용이 없는지 보세요",
@@ -150,39 +150,39 @@ def _hint_in(error: BaseException) -> Text | None:
 
 # What to try when the function did not return: the check's own hint is about another problem.
 CALL_HINTS = {
-    "not_done": text(
+    Status.NOT_DONE: text(
         "`# YOUR CODE HERE` 아래를 채우고 그 아래의 `raise NotImplementedError()` 줄을 지우세요",
         "fill in the lines under `# YOUR CODE HERE` and delete the `raise NotImplementedError()` line",
     ),
-    "missing_file": text(
+    Status.MISSING_FILE: text(
         "파일 이름을 바꾸지 말고 다섯 단계 파일을 같은 폴더에 두세요",
         "keep the file's name and keep the five step files in one folder",
     ),
-    "syntax_error": text(
+    Status.SYNTAX_ERROR: text(
         "그 줄과 바로 위 줄의 괄호, 따옴표, 콜론(:), 들여쓰기를 확인하세요",
         "look at that line and the one above it: brackets, quotes, colons (:) and indentation",
     ),
-    "import_error": text(
+    Status.IMPORT_ERROR: text(
         "오류가 난 줄을 고치세요. 함수 밖의 코드는 파일을 불러올 때 바로 실행됩니다",
         "fix the line named above; code outside the functions runs as soon as the file is loaded",
     ),
-    "missing_function": text(
+    Status.MISSING_FUNCTION: text(
         "`def` 줄(함수 이름과 인자)은 빈칸 파일 그대로 두세요",
         "keep the `def` line (the function's name and arguments) as the stub has it",
     ),
-    "unreadable": text(
+    Status.UNREADABLE: text(
         "numpy 배열, 숫자, 모델, History처럼 평범한 값을 돌려주세요",
         "return a plain value: a numpy array, numbers, the model or the History",
     ),
-    "timeout": text(
+    Status.TIMEOUT: text(
         "끝나지 않는 반복문(while True 같은)이나 아주 큰 epochs가 없는지 보세요",
         "look for a loop that never ends (such as while True) or a very large number of epochs",
     ),
-    "out_of_memory": text(
+    Status.OUT_OF_MEMORY: text(
         "아주 큰 배열이나 리스트, 끝없이 커지는 리스트, 많은 프로세스를 만들지 않았는지 보세요",
         "look for a very large array or list, a list that grows in a loop, or many processes",
     ),
-    "crashed": text(
+    Status.CRASHED: text(
         "exit()나 sys.exit()을 지우고, 아주 큰 배열을 만들지 않았는지 보세요",
         "remove exit() or sys.exit() calls and look for a very large array",
     ),
@@ -232,11 +232,13 @@ def call_hint(outcome: Outcome, function: str) -> Text | None:
     known (autograder.checks.diagnosis), else the tip for how it failed."""
     status = outcome.call_status(function)
     error = outcome.error or outcome.calls.get(function, {}).get("error") or {}
-    if status in ("error", "import_error") and (specific := advice(error)) is not None:
+    if status in (Status.ERROR, Status.IMPORT_ERROR) and (specific := advice(error)) is not None:
         return specific
-    if status in ("error", "import_error", "timeout", "out_of_memory") and (loop := _endless_loop(error)):
+    if status in (Status.ERROR, Status.IMPORT_ERROR, Status.TIMEOUT, Status.OUT_OF_MEMORY) and (
+        loop := _endless_loop(error)
+    ):
         return loop
-    if status == "error":
+    if status == Status.ERROR:
         return run_yourself(outcome.step)
     return CALL_HINTS.get(status)
 
@@ -266,7 +268,7 @@ def judge(chk: Check, outcome: Outcome) -> Verdict:
     `after` check failed too. Points never depend on this: only on whether the test returned.
     """
     status = outcome.call_status(chk.needs)
-    if status != "ok":
+    if status != Status.OK:
         if first_of(chk) not in (None, chk.id):
             return _skipped(chk)
         why = call_failure(outcome, chk.needs)

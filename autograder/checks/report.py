@@ -14,7 +14,7 @@ from rich.text import Text
 from autograder.checks.judging import Verdict, in_notebook_words, judge
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.core.steps import STEP_BY_NUMBER, Step
 
 
@@ -38,7 +38,7 @@ class StepReport:
 
     @property
     def not_done(self) -> bool:
-        return self.outcome.status == "not_done"
+        return self.outcome.status == Status.NOT_DONE
 
 
 def for_notebook(report: StepReport) -> StepReport:

@@ -13,6 +13,7 @@ from typing import Any
 from autograder.checks.report import StepReport
 from autograder.core import spec
 from autograder.core.files import atomic_write, shown
+from autograder.core.outcome import Status
 
 TEXT = {
     "ko": {
@@ -62,7 +63,7 @@ def markdown(result: Any, reports: list[StepReport], lang: str, maximum: int, pl
 
 
 def loss_curve(report: StepReport) -> list[float]:
-    curve = report.outcome.data.get("loss_curve", []) if report.outcome.status == "ok" else []
+    curve = report.outcome.data.get("loss_curve", []) if report.outcome.status == Status.OK else []
     return [v for v in curve if isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
 
 

@@ -28,7 +28,7 @@ from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, assess, cell_failure, for_notebook
 from autograder.core import spec
 from autograder.core.files import atomic_write, csv_cell, json_text, printable, shown
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.core.steps import STEPS, Step
 from autograder.core.submissions import InvalidSubmission, Snapshot, Submission, discover
 from autograder.grading import class_report, versions
@@ -38,20 +38,20 @@ from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_r
 from autograder.sandbox.runner import run_step, start_runner
 
 # Statuses meaning the grader could not run a step (as opposed to the learner's code being wrong).
-NOT_RUN = {"missing_file", "timeout", "out_of_memory", "crashed"}
+NOT_RUN = {Status.MISSING_FILE, Status.TIMEOUT, Status.OUT_OF_MEMORY, Status.CRASHED}
 REASONS = {
-    "missing_file": {"ko": "파일 없음", "en": "file missing"},
-    "timeout": {"ko": "시간 초과", "en": "timed out"},
-    "out_of_memory": {"ko": "메모리 한도 초과", "en": "over the memory limit"},
+    Status.MISSING_FILE: {"ko": "파일 없음", "en": "file missing"},
+    Status.TIMEOUT: {"ko": "시간 초과", "en": "timed out"},
+    Status.OUT_OF_MEMORY: {"ko": "메모리 한도 초과", "en": "over the memory limit"},
     "lost": {
         "ko": "채점기가 이 단계를 잃었습니다 (학생 탓이 아님): 다시 실행하면 채점합니다",
         "en": "the grader lost this step (not the learner's doing): a rerun grades it",
     },
-    "crashed": {"ko": "결과 없이 종료", "en": "ended without a result"},
-    "syntax_error": {"ko": "문법 오류", "en": "syntax error"},
-    "import_error": {"ko": "불러오기 오류", "en": "error while loading"},
-    "unreadable": {"ko": "돌려준 값을 읽을 수 없음", "en": "returned value unreadable"},
-    "not_done": {"ko": "풀지 않음", "en": "not done"},
+    Status.CRASHED: {"ko": "결과 없이 종료", "en": "ended without a result"},
+    Status.SYNTAX_ERROR: {"ko": "문법 오류", "en": "syntax error"},
+    Status.IMPORT_ERROR: {"ko": "불러오기 오류", "en": "error while loading"},
+    Status.UNREADABLE: {"ko": "돌려준 값을 읽을 수 없음", "en": "returned value unreadable"},
+    Status.NOT_DONE: {"ko": "풀지 않음", "en": "not done"},
     "grader_error": {"ko": "채점 중 오류", "en": "error while grading"},
 }
 
@@ -105,15 +105,15 @@ def _reasons(reports: list[StepReport], lang: str) -> list[str]:
     reasons = []
     for report in reports:
         status = report.outcome.status
-        failed_calls = [c for c in report.outcome.calls.values() if c.get("status") == "error"]
+        failed_calls = [c for c in report.outcome.calls.values() if c.get("status") == Status.ERROR]
         if report.outcome.lost:
             reasons.append(f"{_step_label(report.step.number, lang)}: {REASONS['lost'][lang]}")
         elif status in REASONS:
             detail = REASONS[status][lang]
             error = report.outcome.error or {}
-            if status == "timeout":
+            if status == Status.TIMEOUT:
                 detail += f" ({error.get('seconds')} s)"
-            elif status == "out_of_memory":
+            elif status == Status.OUT_OF_MEMORY:
                 detail += f" ({error.get('bytes', 0) / 2**30:g} GiB)"
             elif error.get("type"):
                 detail += f" ({printable(error['type'], 80)}: {printable(error.get('message', ''), 120)})"
@@ -254,7 +254,7 @@ def _failed(student: str, content_hash: str, reason: dict[str, str], lang: str) 
 
 def _refused(step: Step, snapshot: Snapshot) -> Outcome:
     """A step whose file the snapshot refused (a symlink, a FIFO, too large): what run_step says of it."""
-    return Outcome(step.number, "crashed", error={"message": snapshot.refused[step.filename]})
+    return Outcome(step.number, Status.CRASHED, error={"message": snapshot.refused[step.filename]})
 
 
 def _result(submission: Submission, content_hash: str, reports: list[StepReport], lang: str) -> StudentResult:

@@ -33,7 +33,7 @@ from autograder.checks.judging import Verdict, in_notebook_words, judge
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
 from autograder.checks.report import cell_failure, cell_pass
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox import replay
 from autograder.sandbox.child import harness
@@ -154,7 +154,7 @@ def _with_timeouts(outcome: Outcome) -> Outcome:
     """A KeyboardInterrupt in a learner's function is nbgrader's cell timeout (or the Stop button)."""
     for name, call in outcome.calls.items():
         if (call.get("error") or {}).get("type") == "KeyboardInterrupt":
-            outcome.calls[name] = {"status": "timeout", "error": {"seconds": round(outcome.seconds)}}
+            outcome.calls[name] = {"status": Status.TIMEOUT, "error": {"seconds": round(outcome.seconds)}}
     return outcome
 
 
@@ -167,7 +167,7 @@ def _run(step: int, namespace: Mapping[str, Any]) -> Outcome:
     started = time.perf_counter()
     export = harness.run_namespace(step, SimpleNamespace(**functions), source)
     outcome = outcome_from_export(step, export, time.perf_counter() - started)
-    if STEP_BY_NUMBER[step].recompute and outcome.call_status(STEP_BY_NUMBER[step].functions[0]) == "ok":
+    if STEP_BY_NUMBER[step].recompute and outcome.call_status(STEP_BY_NUMBER[step].functions[0]) == Status.OK:
         _recompute(outcome)
     return _with_timeouts(outcome)
 
@@ -253,7 +253,7 @@ def _run_limited(step: int, namespace: Mapping[str, Any], seconds: float | None)
             return _run(step, namespace)
     except KeyboardInterrupt:
         spent = time.perf_counter() - started
-        return Outcome(step, "timeout", error={"seconds": round(spent)}, seconds=spent)
+        return Outcome(step, Status.TIMEOUT, error={"seconds": round(spent)}, seconds=spent)
 
 
 def step_outcome(step: int, namespace: Mapping[str, Any], timeout: float | None = None) -> Outcome:

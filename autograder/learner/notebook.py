@@ -31,7 +31,7 @@ from rich.terminal_theme import TerminalTheme
 
 from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, assess, for_notebook, render
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.core.steps import LANGUAGES, STEP_BY_NUMBER, STEPS, Step, default_lang
 from autograder.learner import kernel
 
@@ -65,7 +65,7 @@ NOTES = {
         "en": "`{name}` is not defined: check that the answer cell above still has the `def {name}` line "
         "as you got it, and run that cell again (Shift+Enter).",
     },
-    "syntax_error": {
+    Status.SYNTAX_ERROR: {
         "ko": "`def {name}` 줄이 있는 셀을 마지막으로 실행했을 때 문법 오류가 났습니다({line}번째 줄). "
         "그 셀 아래의 SyntaxError를 보고 고친 뒤 그 셀을 다시 실행하세요.",
         "en": "The last time you ran the cell with `def {name}` it had a syntax error (line {line}). "
@@ -162,8 +162,8 @@ def _outcome(
             continue
         error = _syntax_error(latest)
         if error is not None:  # Python still holds the version before the broken edit: not that one
-            notes.append(NOTES["syntax_error"][lang].format(name=name, line=error["line"]))
-            return Outcome(step.number, "syntax_error", error=error), notes
+            notes.append(NOTES[Status.SYNTAX_ERROR][lang].format(name=name, line=error["line"]))
+            return Outcome(step.number, Status.SYNTAX_ERROR, error=error), notes
         notes.append(NOTES["not_latest"][lang].format(name=name))
     return kernel.step_outcome(step.number, namespace, timeout=timeout), notes
 

@@ -35,7 +35,7 @@ from rich.console import Console
 from autograder.checks.registry import all_checks
 from autograder.checks.report import StepReport, assess, render
 from autograder.core.files import printable
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.core.steps import STEP_BY_NUMBER, STEPS, Step
 from autograder.sandbox.child.contract import Limits
 from autograder.sandbox.launch import Spawner, Zygote
@@ -190,7 +190,7 @@ class Session:
             try:
                 runner = self.runners.get(step)
             except Exception as exc:  # noqa: BLE001 - a fork server that cannot start: said, retried next save
-                outcome = Outcome(step.number, "crashed", {"message": printable(str(exc), 300)})
+                outcome = Outcome(step.number, Status.CRASHED, {"message": printable(str(exc), 300)})
                 break
             outcome = run_step(step, self.folder, self.limits, runner)
             if runner.running:

@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from autograder.core.files import printable, read_regular
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.sandbox.child import contract
 
-STATUSES = ("ok", "not_done", "syntax_error", "import_error", "unreadable")
-CALL_STATUSES = ("ok", "not_done", "error", "missing_function", "timeout")
+STATUSES = (Status.OK, Status.NOT_DONE, Status.SYNTAX_ERROR, Status.IMPORT_ERROR, Status.UNREADABLE)
+CALL_STATUSES = (Status.OK, Status.NOT_DONE, Status.ERROR, Status.MISSING_FUNCTION, Status.TIMEOUT)
 
 
 def outcome_from_export(step: int, export: Any, seconds: float = 0.0) -> Outcome:
@@ -76,14 +76,18 @@ def outcome_from_result(step: int, result: Any, arrays: dict[str, np.ndarray]) -
     result = plain(result) if isinstance(result, dict) else {}
     status = result.get("status")
     if status not in STATUSES:
-        return Outcome(step, "crashed", {"message": "result.json has no valid status"})
+        return Outcome(step, Status.CRASHED, {"message": "result.json has no valid status"})
     calls = {}
     for name, call in _dict(result.get("calls")).items():
         call = _dict(call)
         if call.get("status") in CALL_STATUSES:
-            calls[name] = {**call, "error": _dict(call.get("error")) or None}
+            calls[name] = {
+                **call,
+                "status": Status(call["status"]),
+                "error": _dict(call.get("error")) or None,
+            }
     error = _dict(result.get("error")) or None
-    return Outcome(step, status, error, calls, _dict(result.get("data")), arrays)
+    return Outcome(step, Status(status), error, calls, _dict(result.get("data")), arrays)
 
 
 # The arrays an export may hold, by name, and how many elements each may have (an honest export has
@@ -162,7 +166,7 @@ def read_result(folder: Path, step: int) -> Outcome | None:
         except (OSError, ValueError, RecursionError, MemoryError, EOFError):
             return None
         outcome = outcome_from_result(step, result, arrays)
-    return None if outcome.status == "crashed" else outcome
+    return None if outcome.status == Status.CRASHED else outcome
 
 
 def last_line(folder: Path) -> str:

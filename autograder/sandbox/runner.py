@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.core.files import NotRegularFile, printable, read_regular
-from autograder.core.outcome import Outcome
+from autograder.core.outcome import Outcome, Status
 from autograder.core.steps import STEP_BY_NUMBER, STEPS, Step
 from autograder.sandbox import replay
 from autograder.sandbox.child import contract
@@ -50,7 +50,7 @@ def read_step_file(path: Path) -> bytes | str:
     try:
         return read_regular(path, SOURCE_CAP)
     except FileNotFoundError:
-        return "missing_file"
+        return Status.MISSING_FILE
     except NotRegularFile as exc:
         return printable(str(exc), 200)
     except OSError as exc:
@@ -114,7 +114,7 @@ def _child_outcome(runner: Zygote | Spawner, folder: Path, job: Job) -> Outcome:
     if report.get("timed_out"):
         return Outcome(
             job.step,
-            "timeout",
+            Status.TIMEOUT,
             error={"seconds": job.timeout, **stopped_at(folder, job.filename, job.content)},
         )
     outcome = read_result(folder, job.step)
@@ -125,7 +125,7 @@ def _child_outcome(runner: Zygote | Spawner, folder: Path, job: Job) -> Outcome:
             "held_by": held_by,
             **stopped_at(folder, job.filename, job.content),
         }
-        return Outcome(job.step, "out_of_memory", error=error)
+        return Outcome(job.step, Status.OUT_OF_MEMORY, error=error)
     if outcome is not None and job.kind == "step":
         _locate_memory_errors(outcome, job.content)
     if outcome is None:
@@ -133,7 +133,7 @@ def _child_outcome(runner: Zygote | Spawner, folder: Path, job: Job) -> Outcome:
         error: dict[str, Any] = {"exit_code": code, "message": last_line(folder)}
         if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
             error["signal"] = signal.Signals(-code).name
-        return Outcome(job.step, "crashed", error=error)
+        return Outcome(job.step, Status.CRASHED, error=error)
     return outcome
 
 
@@ -148,7 +148,7 @@ def _locate_memory_errors(outcome: Outcome, source: bytes) -> None:
 def lost(step: int, why: str) -> Outcome:
     """A step the grader lost (its fork server or keeper ended): not the learner's doing, so it is
     run again, and a grade that holds one is never kept as final (autograder.grading.grade)."""
-    return Outcome(step, "crashed", error={"message": why}, lost=True)
+    return Outcome(step, Status.CRASHED, error={"message": why}, lost=True)
 
 
 def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits) -> None:
@@ -168,12 +168,12 @@ def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits) -> None
     key = replay.key(wanted)
     for _ in range(1 + RETRIES):
         trusted = runner.replays.get(key, run_trusted)
-        if trusted.status != "ok":  # shared only when it worked: a lost fork server must not stick
+        if trusted.status != Status.OK:  # shared only when it worked: a lost fork server must not stick
             runner.replays.forget(key)
         if not trusted.lost:
             break
     outcome.lost = trusted.lost
-    reason = None if trusted.status == "ok" else f"the grader's own run failed ({trusted.status})"
+    reason = None if trusted.status == Status.OK else f"the grader's own run failed ({trusted.status})"
     replay.apply(outcome, trusted if reason is None else None, reason)
 
 
@@ -187,10 +187,10 @@ def run_step(
     """Run `step` of the learner's files in `folder` in a confined child and read what it exported;
     `progress` is told each epoch count Keras prints meanwhile."""
     source = read_step_file(Path(folder) / step.filename)
-    if source == "missing_file":
-        return Outcome(step.number, "missing_file", error={"file": step.filename})
+    if source == Status.MISSING_FILE:
+        return Outcome(step.number, Status.MISSING_FILE, error={"file": step.filename})
     if isinstance(source, str):
-        return Outcome(step.number, "crashed", error={"message": source})
+        return Outcome(step.number, Status.CRASHED, error={"message": source})
     if zygote is None:
         with start_runner(steps=(step,)) as own:
             return run_step(step, folder, limits, own, progress)
@@ -199,7 +199,7 @@ def run_step(
         outcome = _run_child(zygote, job, progress)
         if not outcome.lost:
             break
-    if step.recompute and outcome.call_status(step.functions[0]) == "ok":
+    if step.recompute and outcome.call_status(step.functions[0]) == Status.OK:
         _trusted(outcome, zygote, job.limits)
     return outcome
 

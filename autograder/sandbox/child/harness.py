@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.core.outcome import Status
 from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox.child.contract import REPLAYED
 
@@ -79,7 +80,7 @@ class Export:
 
     def __init__(self, learner_file: Path) -> None:
         self.file = str(learner_file)
-        self.status = "ok"
+        self.status = Status.OK
         self.error: dict[str, Any] | None = None
         self.calls: dict[str, dict[str, Any]] = {}
         self.data: dict[str, Any] = {}
@@ -95,13 +96,13 @@ class Export:
         try:
             spec.loader.exec_module(module)
         except SyntaxError as exc:
-            self.status, self.error = "syntax_error", _error(exc, self.file)
+            self.status, self.error = Status.SYNTAX_ERROR, _error(exc, self.file)
             return False
         except NotImplementedError as exc:
-            self.status, self.error = "not_done", _error(exc, self.file)
+            self.status, self.error = Status.NOT_DONE, _error(exc, self.file)
             return False
         except BaseException as exc:  # noqa: BLE001 - SystemExit and friends included
-            self.status, self.error = "import_error", _error(exc, self.file)
+            self.status, self.error = Status.IMPORT_ERROR, _error(exc, self.file)
             return False
         self.module = module
         return True
@@ -110,17 +111,17 @@ class Export:
         """Call the learner's function `name`; record its status; raise NotDone if it did not finish."""
         function = getattr(self.module, name, None)
         if not callable(function):
-            self.calls[name] = {"status": "missing_function"}
+            self.calls[name] = {"status": Status.MISSING_FUNCTION}
             raise NotDone
         try:
             value = function(*args)
         except NotImplementedError as exc:
-            self.calls[name] = {"status": "not_done", "error": _error(exc, self.file)}
+            self.calls[name] = {"status": Status.NOT_DONE, "error": _error(exc, self.file)}
             raise NotDone from None
         except BaseException as exc:  # noqa: BLE001
-            self.calls[name] = {"status": "error", "error": _error(exc, self.file)}
+            self.calls[name] = {"status": Status.ERROR, "error": _error(exc, self.file)}
             raise NotDone from None
-        self.calls[name] = {"status": "ok", "returned": _type_name(value)}
+        self.calls[name] = {"status": Status.OK, "returned": _type_name(value)}
         return value
 
     def write(self, outdir: Path) -> None:
@@ -485,10 +486,10 @@ def export(step: int, out: Export) -> Export:
     except NotDone:
         pass
     except Exception as exc:  # what the learner returned could not be read
-        out.status, out.error = "unreadable", _error(exc, out.file)
+        out.status, out.error = Status.UNREADABLE, _error(exc, out.file)
     statuses = [call["status"] for call in out.calls.values()]
-    if statuses and all(status == "not_done" for status in statuses):
-        out.status = "not_done"
+    if statuses and all(status == Status.NOT_DONE for status in statuses):
+        out.status = Status.NOT_DONE
     return out
 
 
