@@ -327,14 +327,14 @@ MISTAKES = (
         "default_batch",
         "batch_size를 빼먹음 (기본값 32)",
         "leaving out batch_size (the default is 32)",
-        train_model="history = model.fit(x, y, epochs=100)\nreturn history",
+        train_model=f"history = model.fit(x, y, epochs={spec.EPOCHS})\nreturn history",
     ),
     _mistake(
         4,
         "no_return",
         "fit의 결과(History)를 돌려주지 않음",
         "not returning what fit gives back (the History)",
-        train_model="model.fit(x, y, epochs=100, batch_size=1)",
+        train_model=spec.FIT_CALL,
     ),
     _mistake(
         5,

@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pytest
 
+from autograder.core import spec
 from autograder.core.outcome import Outcome
 from autograder.core.steps import STEP_BY_NUMBER
 
@@ -190,10 +191,10 @@ REPLAY_ADVICE = {
         "pass the x and y you receive (numpy arrays) to fit, not a Dataset or a generator",
     ),
     "differs": text(
-        "model.fit(x, y, epochs=100, batch_size=1)로만 훈련하세요: 채점기는 fit 호출과 배치마다의 학습률을 "
+        f"{spec.FIT_CALL}로만 훈련하세요: 채점기는 fit 호출과 배치마다의 학습률을 "
         "그대로 다시 해 보는데, 가중치나 모델, 옵티마이저를 (학습률 말고) 바꾸는 콜백이나 코드가 있으면 "
         "같은 결과가 나오지 않아 훈련을 확인할 수 없습니다",
-        "train with model.fit(x, y, epochs=100, batch_size=1) alone: the grader replays your fit calls and "
+        f"train with {spec.FIT_CALL} alone: the grader replays your fit calls and "
         "the learning rate of every batch, and a callback or code that changes the weights, the model or "
         "the optimizer (other than its learning rate) makes that replay differ, so the training cannot "
         "be verified",

@@ -18,6 +18,9 @@ OPTIMIZER_NAME = "adam"
 # Step 4: fit(epochs=100, batch_size=1).
 EPOCHS = 100
 BATCH_SIZE = 1
+UPDATES_PER_EPOCH = -(-DATA.size // BATCH_SIZE)  # batches in an epoch (the last may be short)
+UPDATES = EPOCHS * UPDATES_PER_EPOCH  # the optimizer's steps in the whole fit
+FIT_CALL = f"model.fit(x, y, epochs={EPOCHS}, batch_size={BATCH_SIZE})"  # as hints and titles write it
 # Step 5: predict([11, 12, 13]).
 X_NEW = np.array([11, 12, 13])
 

@@ -54,10 +54,10 @@ def _measure(seed: int) -> dict[str, float | list[float]]:
     row["reference"] = spec.mse(reference.weights(net), x, y)
     row["prediction"] = spec.forward(reference.weights(net), spec.X_NEW).ravel().tolist()
     row["epochs_10"] = fit(epochs=10, batch_size=1)
-    row["batch_size_32"] = fit(epochs=100)
+    row["batch_size_32"] = fit(epochs=spec.EPOCHS)
     if seed % SPARSE == 0:
-        row["target_2y"] = fit(epochs=100, batch_size=1, target=2 * y)
-        row["sgd"] = fit(epochs=100, batch_size=1, sgd=True)
+        row["target_2y"] = fit(epochs=spec.EPOCHS, batch_size=spec.BATCH_SIZE, target=2 * y)
+        row["sgd"] = fit(epochs=spec.EPOCHS, batch_size=spec.BATCH_SIZE, sgd=True)
     return row
 
 

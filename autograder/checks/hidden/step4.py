@@ -25,11 +25,12 @@ from autograder.core.outcome import Outcome
     after=("step4.epochs", "step4.batch_size"),  # wrong settings: their own ✗ says which
     hidden=True,
     title=text(
-        "옵티마이저가 정확히 1000번 갱신했습니다 (100 × 10)",
-        "the optimizer took exactly 1000 steps (100 × 10)",
+        f"옵티마이저가 정확히 {spec.UPDATES}번 갱신했습니다 ({spec.EPOCHS} × {spec.UPDATES_PER_EPOCH})",
+        f"the optimizer took exactly {spec.UPDATES} steps ({spec.EPOCHS} × {spec.UPDATES_PER_EPOCH})",
     ),
     expected=text(
-        "fit 한 번: 100 에포크 × 10 스텝 = 1000번 갱신", "one fit: 100 epochs × 10 steps = 1000 updates"
+        f"fit 한 번: {spec.EPOCHS} 에포크 × {spec.UPDATES_PER_EPOCH} 스텝 = {spec.UPDATES}번 갱신",
+        f"one fit: {spec.EPOCHS} epochs × {spec.UPDATES_PER_EPOCH} steps = {spec.UPDATES} updates",
     ),
     hint=text(
         "fit은 한 번만 부르세요: 다시 부르면 이어서 더 훈련합니다",
@@ -39,7 +40,7 @@ from autograder.core.outcome import Outcome
 def test_step4_optimizer_steps(step4: Outcome) -> None:
     assert_verified_training(step4)
     steps = step4.data.get("optimizer_steps")
-    expected = spec.EPOCHS * spec.DATA.size // spec.BATCH_SIZE
+    expected = spec.UPDATES
     split = held_out(step4, spec.DATA.size)
     if steps != expected and split is not None:
         refute(
@@ -88,10 +89,10 @@ def test_step4_loss_decreases(step4: Outcome) -> None:
         f"MSE recomputed from the trained weights < {spec.LOSS_THRESHOLD:g}",
     ),
     hint=text(
-        "받은 model을 x, y로 epochs=100, batch_size=1 훈련하세요. nan이면 훈련이 발산한 것입니다 "
-        "(다른 옵티마이저로 다시 compile하지 마세요)",
-        "train the model you receive on x, y with epochs=100, batch_size=1; nan means training "
-        "diverged (do not compile again with another optimizer)",
+        f"받은 model을 x, y로 epochs={spec.EPOCHS}, batch_size={spec.BATCH_SIZE} 훈련하세요. "
+        "nan이면 훈련이 발산한 것입니다 (다른 옵티마이저로 다시 compile하지 마세요)",
+        f"train the model you receive on x, y with epochs={spec.EPOCHS}, batch_size={spec.BATCH_SIZE}; "
+        "nan means training diverged (do not compile again with another optimizer)",
     ),
 )
 def test_step4_final_loss(step4: Outcome) -> None:
@@ -106,10 +107,10 @@ def test_step4_final_loss(step4: Outcome) -> None:
                 f"MSE = {loss:.4g} (the learning rate changed during training)",
             ),
             text(
-                "콜백(LearningRateScheduler 같은)이 학습률을 낮추면 100 에포크 안에 충분히 배우지 못합니다: "
-                "원문처럼 Adam의 학습률을 그대로 두고 훈련하세요",
+                f"콜백(LearningRateScheduler 같은)이 학습률을 낮추면 {spec.EPOCHS} 에포크 안에 충분히 배우지 "
+                "못합니다: 원문처럼 Adam의 학습률을 그대로 두고 훈련하세요",
                 "a callback (such as LearningRateScheduler) that lowers the learning rate leaves too little "
-                "learning for 100 epochs: train with Adam's rate unchanged, as the tutorial does",
+                f"learning for {spec.EPOCHS} epochs: train with Adam's rate unchanged, as the tutorial does",
             ),
         )
     assert loss < spec.LOSS_THRESHOLD, found(f"MSE = {loss:.4g}")

@@ -1,0 +1,79 @@
+"""The recipe has one home, autograder/core/spec.py. Code and check texts format their numbers from
+it; where prose must keep a literal (the seed's code, quoted on the pages and in the notebooks), this
+test ties the literal to spec: change spec.EPOCHS and it names every line still saying the old one."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.core import spec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("docs", "autograder", "sitegen", "solutions", "exercises", "course", "README.md")
+SUFFIXES = {".md", ".py", ".yml", ".ipynb"}
+X_NEW = ", ".join(str(v) for v in spec.X_NEW)
+# Each recipe literal as prose writes it, and what spec says it must read.
+RECIPE = {
+    "fit's settings": (
+        re.compile(r"fit\(x, y, epochs=(\d+), batch_size=(\d+)\)"),
+        (str(spec.EPOCHS), str(spec.BATCH_SIZE)),
+    ),
+    "the first layer": (
+        re.compile(r"Dense\((\d+), input_dim=(\d+)\)"),
+        (str(spec.UNITS[0]), str(spec.INPUT_DIM)),
+    ),
+    "the new inputs": (re.compile(r"predict\(\[([\d, ]+)\]\)"), (X_NEW,)),
+}
+
+
+def text_files() -> list[Path]:
+    files = []
+    for name in SOURCES:
+        path = ROOT / name
+        found = [path] if path.is_file() else path.rglob("*")
+        files += [f for f in found if f.suffix in SUFFIXES and f.is_file() and "__pycache__" not in f.parts]
+    return files
+
+
+def stale_lines(
+    pattern: re.Pattern, expected: tuple[str, ...], files: list[Path], root: Path = ROOT
+) -> list[str]:
+    """Every line whose literal disagrees with spec, as file:line: text."""
+    stale = []
+    for file in files:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if any(m.groups() != expected for m in pattern.finditer(line)):
+                stale.append(f"{file.relative_to(root)}:{number}: {line.strip()[:120]}")
+    return stale
+
+
+@pytest.mark.parametrize("name", RECIPE)
+def test_every_literal_of_the_recipe_agrees_with_spec(name):
+    pattern, expected = RECIPE[name]
+    files = text_files()
+    assert sum(bool(pattern.search(f.read_text(encoding="utf-8"))) for f in files) >= 3  # it looks somewhere
+    stale = stale_lines(pattern, expected, files)
+    assert not stale, f"{name}: spec says {expected}; update these lines:\n" + "\n".join(stale)
+
+
+def test_a_changed_recipe_names_the_lines_to_update(tmp_path):
+    page = tmp_path / "step4.md"
+    page.write_text("model.fit(x, y, epochs=100, batch_size=1)\nmodel.fit(x, y, epochs=200, batch_size=1)\n")
+    pattern, _ = RECIPE["fit's settings"]
+    stale = stale_lines(pattern, ("200", "1"), [page], root=tmp_path)
+    assert stale == ["step4.md:1: model.fit(x, y, epochs=100, batch_size=1)"]
+
+
+def test_check_code_spells_no_epochs_of_its_own():
+    """The checks, hints and grader format the recipe from spec (as LOSS_THRESHOLD always was)."""
+    literal = re.compile(rf"\b{spec.EPOCHS}\b")
+    allowed = {"core/spec.py"}
+    offenders = [
+        f"{f.relative_to(ROOT / 'autograder')}: {line.strip()[:100]}"
+        for f in (ROOT / "autograder").rglob("*.py")
+        if str(f.relative_to(ROOT / "autograder")) not in allowed
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if literal.search(line) and ("epoch" in line or "에포크" in line)
+    ]
+    assert not offenders, "\n".join(offenders)
