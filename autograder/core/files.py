@@ -61,6 +61,7 @@ def read_regular(path: Path, cap: int) -> bytes:
 
 
 CHUNK = 1 << 20
+STEP_FILE_CAP = 1 << 20  # bytes of one learner's step file: larger ones are refused, never read
 
 
 def copy_regular(path: Path, target: Path, cap: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -174,6 +175,12 @@ STEPS: tuple[Step, ...] = (
 STEP_BY_NUMBER = {step.number: step for step in STEPS}
 RECOMPUTED = tuple(step.number for step in STEPS if step.recompute)  # steps the grader recomputes
 LANGUAGES = ("ko", "en")
+
+
+def slowest_first(steps: Iterable[Step]) -> list[Step]:
+    """The order to start steps in parallel: the longest time limit (step 4's training) first, so
+    it does not start last and run alone while the other workers wait."""
+    return sorted(steps, key=lambda step: (-step.time_limit, step.number))
 
 
 def default_lang() -> str:

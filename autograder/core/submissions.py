@@ -17,13 +17,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.core.files import NotRegularFile, copy_regular, printable
+from autograder.core.files import STEP_FILE_CAP, NotRegularFile, copy_regular, printable
 from autograder.core.notebooks import NOTEBOOK_CAP, NotebookProblem, convert
 from autograder.core.steps import STEPS
 
 ASSIGNMENT = "keras01"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-STEP_FILE_CAP = 1 << 20
 
 
 class InvalidSubmission(ValueError):

@@ -29,7 +29,7 @@ from autograder.checks.report import StepReport, assess, cell_failure, for_noteb
 from autograder.core import spec
 from autograder.core.files import atomic_write, csv_cell, json_text, printable, shown
 from autograder.core.outcome import Outcome, Status
-from autograder.core.steps import STEPS, Step
+from autograder.core.steps import STEPS, Step, slowest_first
 from autograder.core.submissions import InvalidSubmission, Snapshot, Submission, discover
 from autograder.grading import class_report, versions
 from autograder.sandbox.bubblewrap import SandboxUnavailable
@@ -319,8 +319,7 @@ def grade_class(
                     reason = {language: exc.reason(language) for language in ("ko", "en")}
                     kept = content_hash if exc.final else ""  # not final: a rerun tries again
                     return _failed(submission.student, kept, reason, lang), []
-                # Step 4 first: the longest job should not start last.
-                order = sorted(STEPS, key=lambda s: -s.time_limit)
+                order = slowest_first(STEPS)
                 futures: dict[int, Future[Outcome]] = {
                     s.number: steps_pool.submit(run_step, s, folder, limits, zygote.get())
                     for s in order

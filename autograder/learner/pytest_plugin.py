@@ -116,8 +116,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _run_planned(session: pytest.Session) -> dict[tuple[Path, int], Outcome]:
-    """Run every (folder, step) the selected checks read, once, in parallel; slowest step first."""
-    from autograder.core.steps import STEP_BY_NUMBER
+    """Run every (folder, step) the selected checks read, once, in parallel, slowest step first."""
+    from autograder.core.steps import STEP_BY_NUMBER, slowest_first
     from autograder.sandbox.child.contract import Limits
     from autograder.sandbox.runner import run_step, start_runner
 
@@ -125,9 +125,12 @@ def _run_planned(session: pytest.Session) -> dict[tuple[Path, int], Outcome]:
     if plan:
         return plan
     wanted = {(item.stash[FOLDER], item.stash[CHECK].step) for item in session.config.stash[SELECTED]}
-    order = sorted(wanted, key=lambda pair: (-STEP_BY_NUMBER[pair[1]].time_limit, str(pair[0]), pair[1]))
-    steps = tuple(STEP_BY_NUMBER[number] for number in {number for _, number in order})
-    with start_runner(steps=steps) as runner, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    steps = slowest_first(STEP_BY_NUMBER[number] for number in {number for _, number in wanted})
+    order = [(folder, s.number) for s in steps for folder in sorted({f for f, n in wanted if n == s.number})]
+    with (
+        start_runner(steps=tuple(steps)) as runner,
+        ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool,
+    ):
         outcomes = pool.map(lambda pair: run_step(STEP_BY_NUMBER[pair[1]], pair[0], Limits(), runner), order)
         plan.update(zip(order, outcomes))
     return plan

@@ -28,6 +28,7 @@ import numpy as np
 
 from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox.child.contract import REPLAYED
+from autograder.sandbox.results import CONFIG_CAP
 
 MAX_CALLS = 8
 MAX_ROWS = 1000
@@ -56,7 +57,6 @@ class Refusal(str):
         return refusal
 
 
-MAX_CONFIG = 256 << 10  # characters of a model or compile config
 # Per rebuilt step: the Keras config the child exports, and what the grader's rebuild describes.
 CONFIG = {2: "model_json", 3: "compile_config"}
 REBUILT = {2: ("model",), 3: ("loss", "optimizer", "optimizer_is_adam", "metrics")}
@@ -75,7 +75,7 @@ def request(outcome: Any) -> dict[str, Any] | str:
 def _config_request(outcome: Any) -> dict[str, Any] | str:
     name = CONFIG[outcome.step]
     config = outcome.data.get(name)
-    if not isinstance(config, str) or len(config) > MAX_CONFIG:
+    if not isinstance(config, str) or len(config) > CONFIG_CAP:
         return Refusal("config", f"no Keras config ({name}) the grader can rebuild from")
     return {"step": outcome.step, name: config}
 

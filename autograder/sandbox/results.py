@@ -41,7 +41,7 @@ def outcome_from_export(step: int, export: Any, seconds: float = 0.0) -> Outcome
 
 # Keras configs: data for the grader's rebuild and replay (autograder.sandbox.replay), never shown to anyone.
 CONFIG_KEYS = ("model_json", "compile_config", "config")
-CONFIG_CAP = 256 << 10
+CONFIG_CAP = 256 << 10  # characters of one config
 
 
 def plain(value: Any, depth: int = 0) -> Any:

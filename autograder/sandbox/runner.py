@@ -23,16 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from autograder.core.files import NotRegularFile, printable, read_regular
+from autograder.core.files import STEP_FILE_CAP, NotRegularFile, printable, read_regular
 from autograder.core.outcome import Outcome, Status
-from autograder.core.steps import STEP_BY_NUMBER, STEPS, Step
+from autograder.core.steps import STEP_BY_NUMBER, STEPS, Step, slowest_first
 from autograder.sandbox import replay
 from autograder.sandbox.child import contract
 from autograder.sandbox.child.contract import Job, Limits
 from autograder.sandbox.launch import Spawner, Zygote, ZygoteLost, unavailable_reason
 from autograder.sandbox.results import last_line, learner_output, read_result, stopped_at, where_in
 
-SOURCE_CAP = 1 << 20  # bytes of one step file
 RETRIES = 1  # times a step the grader lost is run again (a learner who ends the fork server on purpose: once)
 
 
@@ -48,7 +47,7 @@ def start_runner(sandboxed: bool = True, steps: tuple[Step, ...] = STEPS) -> Zyg
 def read_step_file(path: Path) -> bytes | str:
     """The learner's step file, or why it cannot be read (a symlink, a FIFO, too large: never followed)."""
     try:
-        return read_regular(path, SOURCE_CAP)
+        return read_regular(path, STEP_FILE_CAP)
     except FileNotFoundError:
         return Status.MISSING_FILE
     except NotRegularFile as exc:
@@ -212,11 +211,11 @@ def run_steps(
     zygote: Zygote | Spawner | None = None,
     progress: Progress | None = None,
 ) -> list[Outcome]:
-    """Run several steps of one folder in parallel, each in its own child; slowest (step 4) first."""
+    """Run several steps of one folder in parallel, each in its own child, slowest first."""
     if zygote is None:
         with start_runner(steps=steps) as own:
             return run_steps(folder, steps, jobs, limits, own, progress)
-    order = sorted(steps, key=lambda s: -s.time_limit)
+    order = slowest_first(steps)
     pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
         ran = pool.map(lambda s: run_step(s, folder, limits, zygote, progress), order)

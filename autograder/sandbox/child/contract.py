@@ -31,7 +31,9 @@ LOG_TAIL = 64 << 10  # the last bytes of the learner's output that the grader se
 # faulthandler on this signal just before the kill, and at most this many bytes of it.
 STACK_FILE, STACK_SIGNAL, STACK_CAP = "stack.txt", "SIGUSR1", 16 << 10
 PROGRESS_FILE = "progress"  # "n N": the last epoch Keras printed, kept up to date while a step runs
-SOURCE_CAP = 2 << 20  # bytes of the file a step runs (the grader already refuses larger ones)
+# Bytes of the file a child reads: a learner's step file (core.files.STEP_FILE_CAP, refused above
+# that by the grader) or the grader's own rebuild or replay request, which can be larger.
+SOURCE_CAP = 2 << 20
 
 # fit's arguments a replay reproduces (autograder.sandbox.replay); anything else that could change
 # the weights makes the training unverifiable (autograder.sandbox.child.harness).
