@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve test test-loaded build check bench lint clean system-deps
+.PHONY: install serve test test-loaded build check dev-check bench lint clean system-deps
 
 # The browser tests drive Debian's Chromium, the site's figures and its web font are made from a
 # Hangul font (Debian's fonts-nanum), the grader's sandbox is bubblewrap, the job-array test starts
@@ -45,17 +45,22 @@ build: install
 check: install
 	$(PY) -m sitegen.build --check
 
+# Every step's pieces, each missing or stale one named with its fix (keras-course dev check): first,
+# as it says what is wrong in a few seconds, without TensorFlow.
+dev-check: install
+	$(PY) -m sitegen.dev_check
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 # loadgroup: the tests of tests/test_site.py share one site build and one browser, on one worker.
-test: install system-deps check lint
+test: install dev-check system-deps check lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 # Flaky is broken: the whole suite RUNS times in a row while a burner keeps every core busy.
 RUNS := 3
-test-loaded: install system-deps check lint
+test-loaded: install dev-check system-deps check lint
 	$(PY) benchmarks/under_load.py --runs $(RUNS) -- $(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install

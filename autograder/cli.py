@@ -1,5 +1,6 @@
 """The `keras-course` command: learners `check` their folder (or `watch` it: a check on every save) and
-read a `hint`; instructors `grade` a class, build the learners' `release` and set up an nbgrader `course`.
+read a `hint`; instructors `grade` a class, build the learners' `release` and set up an nbgrader `course`;
+maintainers `dev check` that every step has all its pieces.
 
 Over 400 lines: every command's arguments in one parser, as `--help` shows them; the learners' commands
 move to autograder/learner/ with the step-as-unit work (issue 24)."""
@@ -90,7 +91,11 @@ INSTRUCTOR_COMMANDS = {
     "release": "autograder.course",
     "gradescope-bundle": "autograder.course",
     "course": "autograder.course",
+    "dev": "sitegen",  # the maintainers': only in a checkout of the repository (CHECKOUT)
 }
+# Where the package runs from a checkout (an editable install, `python -m`), the repository: sitegen/
+# sits beside autograder/ there, never in an install.
+CHECKOUT = Path(__file__).resolve().parents[1]
 NOT_INSTALLED = (
     "keras-course {command}: 강사용 명령이라 학습자용 설치에는 없습니다 / "
     "an instructor command, not part of the learners' install"
@@ -102,11 +107,14 @@ LEARNERS_DESCRIPTION = (
 
 
 def _installed(package: str) -> bool:
-    """Whether this install holds `package` (found, not imported)."""
+    """Whether this install holds `package` (found, not imported), or a checkout holds it beside the
+    package (sitegen, which pytest and `python -m` find from the repository's root only)."""
     try:
-        return importlib.util.find_spec(package) is not None
+        if importlib.util.find_spec(package) is not None:
+            return True
     except ModuleNotFoundError:
-        return False
+        pass
+    return "." not in package and (CHECKOUT / package / "__init__.py").is_file()
 
 
 def _not_installed(args: argparse.Namespace) -> int:
@@ -447,6 +455,13 @@ def _course_init(args: argparse.Namespace) -> int:
     return course_init_command(args)
 
 
+def _dev_check(args: argparse.Namespace) -> int:
+    """Started as a program, in the checkout: the package never imports the site generator."""
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "sitegen.dev_check"], cwd=CHECKOUT).returncode
+
+
 def _instructors_only(handler: Handler) -> Handler:
     """A clear one-line error, not a traceback, where an instructor's package is not installed (a
     learner's release holds only the learner-facing packages)."""
@@ -462,7 +477,8 @@ def _instructors_only(handler: Handler) -> Handler:
 
 
 def _instructor_course_commands(sub: argparse._SubParsersAction) -> None:
-    """`release`, `gradescope-bundle` and `course init`, run by autograder.course.release."""
+    """`release`, `gradescope-bundle` and `course init`, run by autograder.course.release; `dev check`,
+    run by sitegen/dev_check.py."""
     release = _instructor_parser(sub, "release", help="build the learners' release and wheel (instructors)")
     release.add_argument("out", help="folder to create")
     release.add_argument("--force", action="store_true", help="replace OUT if it exists")
@@ -486,6 +502,16 @@ def _instructor_course_commands(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--students", help="CSV of students (id,last_name,first_name,email); default: a sample")
     init.add_argument("--force", action="store_true", help="replace DIR if it exists")
     init.set_defaults(run=_instructors_only(_course_init))
+
+    dev = _instructor_parser(sub, "dev", help="the repository's own checks (maintainers, in a checkout)")
+    tools = dev.add_subparsers(dest="action", required=True)
+    tools.add_parser(
+        "check",
+        help="name every missing or stale piece of each step, with its fix (no TensorFlow)",
+        description="Walk the steps of autograder/core/steps.py: solution, stub, checks, the code that "
+        "knows each step, docs pages and nav, words and generated files. Exit 1 with one line per "
+        "problem, each with its fix.",
+    ).set_defaults(run=_dev_check)
 
 
 def main(argv: list[str] | None = None) -> int:
