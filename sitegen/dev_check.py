@@ -69,29 +69,45 @@ class Hook:
     what: str
     find: Finder
     how: str  # the edit that adds a step, said in the fix
-    every_step: bool = True  # False: only some steps need one; a number there must still be a step
+    needs: Callable[[Step], bool] = lambda step: True  # which steps must have an entry
 
 
-# Point an entry at the new table when an if/elif chain becomes one (e.g. keyed("EXPORTS")).
+def rebuilt(step: Step) -> bool:
+    return step.recompute == "rebuild"
+
+
 HOOKS = (
     Hook(
         "autograder.sandbox.child.harness",
         "the sandbox child's export",
-        functions("_step{n}"),
-        "def _step{n}(out, ...) and its branch in export()",
+        keyed("EXPORTS"),
+        "def _step{n}(out, keras, reference) and its entry {n}: _step{n} in EXPORTS",
     ),
     Hook(
         "autograder.sandbox.replay",
-        "the trusted recompute",
-        keyed("STEPS"),
-        "the step's number in STEPS, with its request",
-        every_step=False,
+        "the Keras config the grader rebuilds from",
+        keyed("CONFIG"),
+        "an entry {n}: the name of the config the child exports, in CONFIG",
+        needs=rebuilt,
+    ),
+    Hook(
+        "autograder.sandbox.replay",
+        "what the grader's rebuild replaces",
+        keyed("REBUILT"),
+        "an entry {n}: (the data names the rebuild describes,) in REBUILT",
+        needs=rebuilt,
     ),
     Hook(
         "autograder.learner.pytest_plugin",
         "the pytest plugin's fixture",
         fixtures("step{n}"),
-        "a fixture `step{n}` (_step_fixture)",
+        "nothing by hand: the plugin makes one fixture per step in STEPS (_step_fixture)",
+    ),
+    Hook(
+        "sitegen.step_pages",
+        "the step page's extra sections",
+        keyed("STEP_EXTRAS"),
+        "an entry {n}: a function (lang, reference) -> sections, in STEP_EXTRAS",
     ),
     Hook(
         "sitegen.step_pages",
@@ -108,14 +124,15 @@ def hook_problems(hooks: tuple[Hook, ...] = HOOKS) -> list[Problem]:
     for hook in hooks:
         covered = hook.find(importlib.import_module(hook.module))
         where = hook.module.replace(".", "/") + ".py"
-        if hook.every_step:
-            problems += [
-                Problem(f"missing: {hook.what} for step {n}", where, "add " + hook.how.format(n=n))
-                for n in sorted(numbers - covered)
-            ]
+        needed = {s.number for s in STEPS if hook.needs(s)}
         problems += [
-            Problem(f"stale: {hook.what} for step {n}, which STEPS does not have", where, f"remove step {n}")
-            for n in sorted(covered - numbers)
+            Problem(f"missing: {hook.what} for step {n}", where, "add " + hook.how.format(n=n))
+            for n in sorted(needed - covered)
+        ]
+        problems += [
+            Problem(f"stale: {hook.what} for step {n}, {why}", where, f"remove step {n}")
+            for n in sorted(covered - needed)
+            for why in ["which needs none" if n in numbers else "which STEPS does not have"]
         ]
     return problems
 
