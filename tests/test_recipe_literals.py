@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder.core import spec
+from autograder.core.steps import STEP_BY_NUMBER
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("docs", "autograder", "sitegen", "solutions", "exercises", "course", "README.md")
@@ -68,7 +69,7 @@ def test_a_changed_recipe_names_the_lines_to_update(tmp_path):
 def test_check_code_spells_no_epochs_of_its_own():
     """The checks, hints and grader format the recipe from spec (as LOSS_THRESHOLD always was)."""
     literal = re.compile(rf"\b{spec.EPOCHS}\b")
-    allowed = {"core/spec.py"}
+    allowed = {"core/spec.py", "core/steps.py"}  # steps.py: numpy-free, tied by the test below
     offenders = [
         f"{f.relative_to(ROOT / 'autograder')}: {line.strip()[:100]}"
         for f in (ROOT / "autograder").rglob("*.py")
@@ -77,3 +78,13 @@ def test_check_code_spells_no_epochs_of_its_own():
         if literal.search(line) and ("epoch" in line or "에포크" in line)
     ]
     assert not offenders, "\n".join(offenders)
+
+
+def test_the_hints_say_the_recipes_numbers():
+    """core/steps.py stays numpy-free (the notebook reader's child imports it with -I -S), so its hints
+    type the numbers spec holds."""
+    step4 = STEP_BY_NUMBER[4]
+    assert all(spec.FIT_CALL in step4.hint[lang] for lang in ("ko", "en"))
+    assert f"{spec.EPOCHS}번" in step4.nudges[0]["ko"] and f"{spec.EPOCHS} times" in step4.nudges[0]["en"]
+    assert spec.BATCH_SIZE == 1  # the nudges say "one at a time" (한 개씩) in words
+    assert "한 개씩" in step4.nudges[0]["ko"] and "one sample at a time" in step4.nudges[0]["en"]
