@@ -39,7 +39,7 @@ DENIED = tuple(name for names in _DENIED_BY_PURPOSE.values() for name in names)
 # Per architecture: its AUDIT_ARCH, every call's number (the kernel's syscall table for it), and the
 # denied calls it does not have at all (nothing to refuse there; anything else missing is an error).
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
-_NUMBERS = {
+NUMBERS = {
     "x86_64": {
         "ptrace": 101,
         "process_vm_readv": 310,
@@ -172,7 +172,7 @@ class UnsupportedMachine(OSError):
 def refusal(machine: str) -> str:
     """Why a step cannot be confined on `machine`: one line, Korean then English, for the probe
     (autograder.sandbox.launch) that shows the last line the runner wrote."""
-    known = ", ".join(_NUMBERS)
+    known = ", ".join(NUMBERS)
     return (
         f"seccomp: 이 컴퓨터의 아키텍처({machine})에 맞는 시스템 호출 필터가 없어 학습자 코드를 격리할 수 "
         f"없습니다 (필터가 있는 아키텍처: {known}) / no system-call filter for this machine's "
@@ -182,9 +182,9 @@ def refusal(machine: str) -> str:
 
 def denied_numbers(machine: str) -> tuple[int, ...]:
     """The numbers of the DENIED calls on `machine` (those it has); UnsupportedMachine elsewhere."""
-    if machine not in _NUMBERS:
+    if machine not in NUMBERS:
         raise UnsupportedMachine(refusal(machine))
-    numbers, absent = _NUMBERS[machine], ABSENT[machine]
+    numbers, absent = NUMBERS[machine], ABSENT[machine]
     unknown = [name for name in DENIED if name not in numbers and name not in absent]
     if unknown:  # a name added to DENIED without its number: never silently left out
         raise LookupError(f"seccomp: no {machine} number for {', '.join(unknown)}")
@@ -196,7 +196,7 @@ def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     library falls back to clone; clone itself only with CLONE_NEWUSER); UnsupportedMachine on an
     architecture without a table."""
     denied = denied_numbers(machine)
-    arch, clone, clone3 = _AUDIT_ARCH[machine], _NUMBERS[machine]["clone"], _NUMBERS[machine]["clone3"]
+    arch, clone, clone3 = _AUDIT_ARCH[machine], NUMBERS[machine]["clone"], NUMBERS[machine]["clone3"]
     # Each entry: (code, jump-if-true label or 0, jump-if-false label or 0, k); labels resolved below.
     body: list[tuple[int, object, object, int]] = [
         (_BPF_LD_W_ABS, 0, 0, 4),  # seccomp_data.arch
