@@ -9,8 +9,9 @@ export NO_MKDOCS_2_WARNING := 1
 
 # The browser tests drive Debian's Chromium, the site's figures and its web font are made from a
 # Hangul font (Debian's fonts-nanum), the grader's sandbox is bubblewrap, the job-array test starts
-# a one-node SLURM (slurm-wlm, munge) and the container tests build the grader's image with podman (runc,
-# as crun refuses a hybrid cgroup layout) on a Debian base made by debootstrap: installed once, when
+# a one-node SLURM (slurm-wlm, munge), the container tests build the grader's image with podman (runc,
+# as crun refuses a hybrid cgroup layout) on a Debian base made by debootstrap, and the seccomp test
+# checks the filter's system-call numbers with libseccomp's resolver (seccomp): installed once, when
 # missing, with apt-get (as root, or sudo).
 CHROMIUM := /usr/bin/chromium
 NANUM := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
@@ -20,6 +21,7 @@ MUNGED := /usr/sbin/munged
 PODMAN := /usr/bin/podman
 RUNC := /usr/sbin/runc
 DEBOOTSTRAP := /usr/sbin/debootstrap
+SCMP_RESOLVER := /usr/bin/scmp_sys_resolver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP)
@@ -68,11 +70,11 @@ bench: install
 
 system-deps:
 	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(NANUM) ] || [ ! -x $(BWRAP) ] || [ ! -x $(SLURMCTLD) ] || [ ! -x $(MUNGED) ] \
-	    || [ ! -x $(PODMAN) ] || [ ! -x $(RUNC) ] || [ ! -x $(DEBOOTSTRAP) ]; then \
-	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)), fonts-nanum, bubblewrap, slurm-wlm, munge, podman, runc and debootstrap first"; exit 1; }; \
+	    || [ ! -x $(PODMAN) ] || [ ! -x $(RUNC) ] || [ ! -x $(DEBOOTSTRAP) ] || [ ! -x $(SCMP_RESOLVER) ]; then \
+	  command -v apt-get >/dev/null || { echo "install Chromium ($(CHROMIUM)), fonts-nanum, bubblewrap, slurm-wlm, munge, podman, runc, debootstrap and seccomp first"; exit 1; }; \
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-nanum bubblewrap slurm-wlm munge \
-	    podman runc debootstrap; \
+	    podman runc debootstrap seccomp; \
 	fi
 
 

@@ -37,7 +37,7 @@ from autograder.sandbox.bubblewrap import SandboxUnavailable
 from autograder.sandbox.child import contract
 from autograder.sandbox.child.contract import Job, Limits
 from autograder.sandbox.groups import StepGroups
-from autograder.sandbox.results import step_status
+from autograder.sandbox.results import last_line, step_status
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 HARNESS = "autograder.sandbox.child.harness"
@@ -261,11 +261,13 @@ class Zygote:
                 report = self.run(Job(1, "probe", b"", Limits(timeout=60.0), "probe"), folder)
             except ZygoteLost as exc:
                 return str(exc)
+            said = last_line(job)  # a runner that knows why it could not be confined says so last
         if report.get("exit_code") == 0:
             return None
-        return (
+        why = (
             f"a step could not be confined (keeper {report.get('keeper')}, runner {report.get('exit_code')})"
         )
+        return f"{why}: {said}" if said else why
 
     @property
     def running(self) -> bool:

@@ -333,6 +333,9 @@ def _run(
             _drop_capabilities()
         run_step(request, Path(workdir, request["filename"]), Path(workdir))
         status = 0
+    except seccomp.UnsupportedMachine as exc:  # the log's last line: the probe's reason (launch.probe)
+        os.write(2, f"{exc}\n".encode())
+        status = 3
     except BaseException:  # noqa: BLE001 - the runner must never fall back into the keeper's code
         status = 3
     finally:
