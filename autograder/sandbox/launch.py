@@ -261,7 +261,7 @@ class Zygote:
                 report = self.run(Job(1, "probe", b"", Limits(timeout=60.0), "probe"), folder)
             except ZygoteLost as exc:
                 return str(exc)
-            said = last_line(job)  # a runner that knows why it could not be confined says so last
+            said = last_line(folder)  # a runner that knows why it could not be confined says so last
         if report.get("exit_code") == 0:
             return None
         why = (
