@@ -34,9 +34,9 @@ INSTRUCTOR_COMMANDS = {
     "grade": "autograder.grading",
     "merge": "autograder.grading",
     "gradescope": "autograder.grading",
-    "release": "autograder.course",
-    "gradescope-bundle": "autograder.course",
-    "course": "autograder.course",
+    "release": "autograder.authoring",
+    "gradescope-bundle": "autograder.authoring",
+    "course": "autograder.authoring",
     "dev": "sitegen",  # the maintainers': only in a checkout of the repository (CHECKOUT)
 }
 # Where the package runs from a checkout (an editable install, `python -m`), the repository: sitegen/
@@ -270,19 +270,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from autograder.course.release import release_command
+    from autograder.authoring.release import release_command
 
     return release_command(args)
 
 
 def _gradescope_bundle(args: argparse.Namespace) -> int:
-    from autograder.course.release import gradescope_bundle_command
+    from autograder.authoring.release import gradescope_bundle_command
 
     return gradescope_bundle_command(args)
 
 
 def _course_init(args: argparse.Namespace) -> int:
-    from autograder.course.release import course_init_command
+    from autograder.authoring.release import course_init_command
 
     return course_init_command(args)
 
@@ -309,7 +309,7 @@ def _instructors_only(handler: Handler) -> Handler:
 
 
 def _instructor_course_commands(sub: argparse._SubParsersAction) -> None:
-    """`release`, `gradescope-bundle` and `course init`, run by autograder.course.release; `dev check`,
+    """`release`, `gradescope-bundle` and `course init`, run by autograder.authoring.release; `dev check`,
     run by sitegen/dev_check.py."""
     release = _instructor_parser(sub, "release", help="build the learners' release and wheel (instructors)")
     release.add_argument("out", help="folder to create")

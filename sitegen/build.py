@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from autograder.authoring.nbgrader_notebook import NOTEBOOK, notebook_text
+from autograder.authoring.stubs import public_checks_file, stub_file
 from autograder.core.steps import STEPS
-from autograder.course.nbgrader_notebook import NOTEBOOK, notebook_text
-from autograder.course.stubs import public_checks_file, stub_file
 from sitegen import site_pages
 from sitegen.recordings import Stamped
 
@@ -73,7 +73,7 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
     made[NOTEBOOK] = notebook_text
     made[CONSTRAINTS] = constraints_file
     made[HIDDEN_TITLES] = hidden_titles_file
-    from autograder.course import learner_notebook  # it imports this module (stub_source)
+    from autograder.authoring import learner_notebook  # it imports this module (stub_source)
 
     for lang, path in learner_notebook.NOTEBOOKS.items():
         made[path] = lambda lang=lang: learner_notebook.notebook_text(lang)

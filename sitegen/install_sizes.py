@@ -92,7 +92,7 @@ def pythons_with_wheels(distribution: str, version: str) -> list[str]:
 
 def learners_bundle(scratch: Path) -> dict[str, Any]:
     """Install the learners' wheel as the release's README says (plain pip, a new venv); measure it."""
-    from autograder.course.release import write_release
+    from autograder.authoring.release import write_release
 
     bundle = scratch / "bundle"
     write_release(bundle)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from autograder.authoring import layout
 from autograder.core import spec
 from autograder.core.steps import STEPS
-from autograder.course import layout
 from sitegen import recordings
 from sitegen.markdown import document, fence, indent, section, table
 from sitegen.step_pages import checks_of
@@ -46,7 +46,7 @@ def layout_table(lang: str, package: Path = layout.PACKAGE) -> str:
 @functools.cache
 def _release_files() -> frozenset[str]:
     """The files `keras-course release` writes, relative to the release as to the repository."""
-    from autograder.course.release import write_release
+    from autograder.authoring.release import write_release
 
     with tempfile.TemporaryDirectory() as temporary:
         out = Path(temporary) / "release"

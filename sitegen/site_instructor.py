@@ -38,8 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autograder.authoring.stubs import fill_stub
 from autograder.core.steps import STEP_BY_NUMBER, STEPS
-from autograder.course.stubs import fill_stub
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARNER_CONFIG = (

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from autograder.authoring.release import python_range
 from autograder.core.steps import LANGUAGES, STEPS
-from autograder.course.release import python_range
 from sitegen import instructor_page, recordings, site_font, site_network
 from sitegen.markdown import (
     document,

@@ -12,8 +12,8 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.authoring.stubs import fill_stub, stub_file
 from autograder.core.steps import STEP_BY_NUMBER, STEPS
-from autograder.course.stubs import fill_stub, stub_file
 
 STUB = "# YOUR CODE HERE\n{indent}raise NotImplementedError()"
 

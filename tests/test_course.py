@@ -20,11 +20,11 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
+from autograder.authoring import layout, stubs
+from autograder.authoring.layout import module_file
+from autograder.authoring.nbgrader_notebook import ASSIGNMENT, NOTEBOOK, notebook_text
 from autograder.checks.registry import all_checks
 from autograder.core.steps import STEPS
-from autograder.course import layout, stubs
-from autograder.course.layout import module_file
-from autograder.course.nbgrader_notebook import ASSIGNMENT, NOTEBOOK, notebook_text
 from autograder.learner import kernel
 from sitegen import build
 
@@ -208,7 +208,7 @@ def test_release_holds_stubs_and_public_checks_and_nothing_secret(learner: Learn
     # The learners' wheel, built from the same package files (its contents: tests/test_learner_wheel.py).
     assert [f for f in files if f.startswith("dist/")] == ["dist/keras_course_learner-0.1.0-py3-none-any.whl"]
     files.remove("dist/keras_course_learner-0.1.0-py3-none-any.whl")
-    # The package's files are exactly what its folders declare learner-facing (autograder.course.layout).
+    # The package's files are exactly what its folders declare learner-facing (autograder.authoring.layout).
     declared = {module_file(m).relative_to(ROOT).as_posix() for m in layout.learner_modules()}
     assert {f for f in files if f.startswith("autograder/")} == declared
     assert {

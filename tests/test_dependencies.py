@@ -5,7 +5,7 @@ or listed in NOT_IMPORTED with the reason, which the test also checks.
 The roles: the core (`check`, `watch`, `hint`, `grade`, `merge`, `gradescope`: a learner's install, the
 grader's image, Gradescope) may use the core dependencies only; the instructor's nbgrader modules add
 the `nbgrader` extra; the site (sitegen/, hooks/, mkdocs.yml) adds `docs`, which brings `nbgrader`
-(sitegen makes the stubs with autograder/course/); the tests and benchmarks run where `make install`
+(sitegen makes the stubs with autograder/authoring/); the tests and benchmarks run where `make install`
 put every extra."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ GROUPS = ("core", "nbgrader", "docs", "dev")
 # The modules that only the instructor's nbgrader commands run (`release`, `gradescope-bundle`,
 # `course init`, `grade --nbgrader`, `merge --nbgrader`): the nbgrader role.
 NBGRADER_MODULES = (
-    "autograder/course/",
+    "autograder/authoring/",
     "autograder/grading/nbgrader_autograde.py",
     "autograder/grading/nbgrader_sync.py",
 )
@@ -279,10 +279,10 @@ def test_mkdocs_yml_is_read_for_what_it_loads():
 
 @pytest.fixture
 def fake_repo(tmp_path: Path) -> Path:
-    for folder in ("autograder/course", "sitegen", "tests", "solutions"):
+    for folder in ("autograder/authoring", "sitegen", "tests", "solutions"):
         (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "autograder" / "check.py").write_text("import numpy\nimport pytest\nimport rich\n")
-    (tmp_path / "autograder" / "course" / "release.py").write_text("import nbformat\n")
+    (tmp_path / "autograder" / "authoring" / "release.py").write_text("import nbformat\n")
     (tmp_path / "sitegen" / "build.py").write_text("def f():\n    import yaml\n")
     (tmp_path / "tests" / "test_x.py").write_text("import pytest\nfrom answers import x\n")
     (tmp_path / "tests" / "answers.py").write_text("x = 1\n")

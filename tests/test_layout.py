@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import layout
-from autograder.course.layout import Package
+from autograder.authoring import layout
+from autograder.authoring.layout import Package
 from autograder.sandbox import bubblewrap
 
 PACKAGE = layout.PACKAGE

@@ -24,11 +24,11 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
+from autograder.authoring import learner_notebook
+from autograder.authoring.nbgrader_notebook import function_source
+from autograder.authoring.stubs import fill_stub, stub_source
 from autograder.checks.registry import all_checks
 from autograder.core.steps import STEP_BY_NUMBER, STEPS
-from autograder.course import learner_notebook
-from autograder.course.nbgrader_notebook import function_source
-from autograder.course.stubs import fill_stub, stub_source
 from autograder.learner import kernel
 from sitegen import build
 

@@ -26,11 +26,11 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from autograder.authoring import layout
+from autograder.authoring.release import pins
 from autograder.checks.registry import all_checks
 from autograder.cli import INSTRUCTOR_COMMANDS
 from autograder.core.steps import STEPS
-from autograder.course import layout
-from autograder.course.release import pins
 
 from conftest import ROOT
 from leaks import HIDDEN, hidden_code, hidden_texts, solution_regions
@@ -115,7 +115,7 @@ def test_the_wheel_holds_the_learner_facing_package_and_nothing_secret(release: 
         "autograder/learner/pytest_plugin.py",
         "autograder/checks/public/step4.py",
     } <= package
-    for absent in ("autograder/checks/hidden/", "autograder/grading/", "autograder/course/", "solutions/"):
+    for absent in ("autograder/checks/hidden/", "autograder/grading/", "autograder/authoring/", "solutions/"):
         assert not [n for n in names if n.startswith(absent)], absent
     assert not [n for n in names if "calibrat" in n or n.endswith(".json")]
     assert set(names) - package <= {n for n in names if ".dist-info/" in n}

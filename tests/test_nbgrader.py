@@ -49,10 +49,10 @@ from typing import Any
 import nbformat
 import pytest
 
+from autograder.authoring.nbgrader_notebook import ASSIGNMENT, function_source
+from autograder.authoring.stubs import stub_source
 from autograder.checks.registry import all_checks
 from autograder.core.steps import STEPS
-from autograder.course.nbgrader_notebook import ASSIGNMENT, function_source
-from autograder.course.stubs import stub_source
 from autograder.grading.nbgrader_autograde import AUTOGRADE_PREPROCESSORS, PLAIN_PREPROCESSORS
 from autograder.sandbox.launch import unavailable_reason
 

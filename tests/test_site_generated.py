@@ -457,9 +457,9 @@ def test_install_sizes_were_measured_for_the_installed_versions() -> None:
 def test_setup_shows_the_pass_line_and_checks_the_bundles_notebook(lang: str) -> None:
     """The "all five steps pass" example shows the summary line (not the tail of a wrapped note), and
     the notebook learners are told to check is the one the learners' bundle holds."""
+    from autograder.authoring.learner_notebook import NAME
     from autograder.checks.registry import all_checks
     from autograder.checks.report import SUMMARY
-    from autograder.course.learner_notebook import NAME
 
     generated = (ROOT / "docs" / "_snippets" / "generated" / lang / "setup.md").read_text(encoding="utf-8")
     start = generated.index("[start:all-pass]")

@@ -188,7 +188,7 @@ def _layout_rows(lang: str) -> dict[str, list[str]]:
 def test_what_is_where_names_every_folder_and_measures_what_learners_get(lang: str) -> None:
     """A row per folder of the package, and the release column is what `keras-course release` wrote:
     the hidden checks, grading and the answers stay with the instructor, the public checks go."""
-    from autograder.course import layout
+    from autograder.authoring import layout
 
     rows = _layout_rows(lang)
     for package in layout.packages():
@@ -209,7 +209,7 @@ def test_what_is_where_fails_for_a_folder_it_does_not_describe(tmp_path: Path) -
     """A new folder in the package without a row in words.yml stops the build, naming the folder."""
     import shutil
 
-    from autograder.course import layout
+    from autograder.authoring import layout
     from sitegen.instructor_page import layout_table
 
     copy = tmp_path / "autograder"

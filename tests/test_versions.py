@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.authoring import release
 from autograder.core.submissions import discover
-from autograder.course import release
 from autograder.grading import calibrate, commands, grade, versions
 from autograder.grading.grade import Gradebook
 from sitegen import build

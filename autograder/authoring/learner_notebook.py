@@ -1,7 +1,7 @@
 """Generate the learner's notebook docs/{ko,en}/downloads/keras_course.ipynb (run by sitegen.build).
 
 For a learner alone (no nbgrader): the course notebook's intro, setup imports, step texts and answer
-stubs (autograder.course.nbgrader_notebook, one source for each), and under each answer a cell `check(N)`
+stubs (autograder.authoring.nbgrader_notebook, one source for each), and under each answer a cell `check(N)`
 (autograder.learner.notebook) that prints the table `keras-course check` prints. The site links it for
 download, one copy per language of the site (they differ only in the language `check` starts with),
 and `keras-course release` ships the Korean one. Written deterministically with nbformat (fixed cell
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.authoring.nbgrader_notebook import INTRO, function_source, solution_imports, step_markdown
+from autograder.authoring.stubs import stub_source
 from autograder.checks.library import Check
 from autograder.checks.registry import all_checks
 from autograder.core.steps import LANGUAGES, STEPS, Step
-from autograder.course.nbgrader_notebook import INTRO, function_source, solution_imports, step_markdown
-from autograder.course.stubs import stub_source
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "keras_course.ipynb"
@@ -26,8 +26,8 @@ NAME = "keras_course.ipynb"
 NOTEBOOKS = {lang: ROOT / "docs" / lang / "downloads" / NAME for lang in LANGUAGES}
 
 GENERATED = (
-    "<!-- 생성된 파일: solutions/와 autograder/에서 `make build`로 만듭니다 (autograder/course/learner_notebook.py). -->\n"
-    "<!-- Generated from solutions/ and autograder/ by `make build` (autograder/course/learner_notebook.py). -->\n"
+    "<!-- 생성된 파일: solutions/와 autograder/에서 `make build`로 만듭니다 (autograder/authoring/learner_notebook.py). -->\n"
+    "<!-- Generated from solutions/ and autograder/ by `make build` (autograder/authoring/learner_notebook.py). -->\n"
 )
 
 HOW_TO = """\

@@ -27,7 +27,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from autograder.course.layout import learner_modules, module_file
+from autograder.authoring.layout import learner_modules, module_file
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "course"
@@ -209,12 +209,14 @@ def _require(path: Path) -> Path:
 
 def write_release(out: Path) -> list[Path]:
     """Write the learner's release into `out` (which must not exist yet); return the files written."""
+    from autograder.authoring.learner_notebook import NAME, notebook_text
+    from autograder.authoring.stubs import public_checks_file, stub_file  # instructor-only: reads solutions/
     from autograder.core.steps import STEPS
-    from autograder.course.learner_notebook import NAME, notebook_text
-    from autograder.course.stubs import public_checks_file, stub_file  # instructor-only: reads solutions/
 
     _require(ROOT / "solutions")
-    for module in learner_modules():  # the folders that say `Learner-facing: yes` (autograder.course.layout)
+    for (
+        module
+    ) in learner_modules():  # the folders that say `Learner-facing: yes` (autograder.authoring.layout)
         source = module_file(module)
         target = out / source.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -276,7 +278,7 @@ def write_gradescope_bundle(out: Path) -> list[str]:
 
 def init_course(target: Path, course_id: str, exchange: str, students: Path | None) -> list[Path]:
     """A fresh nbgrader course folder: this course's config (with its defaults set), students, source/."""
-    from autograder.course.nbgrader_notebook import (  # instructor-only: reads solutions/
+    from autograder.authoring.nbgrader_notebook import (  # instructor-only: reads solutions/
         ASSIGNMENT,
         notebook_text,
     )
@@ -364,7 +366,7 @@ next, from {dir}:
 
 @_guarded
 def course_init_command(args: argparse.Namespace) -> int:
-    from autograder.course.nbgrader_notebook import ASSIGNMENT
+    from autograder.authoring.nbgrader_notebook import ASSIGNMENT
 
     target = Path(args.dir).resolve()
     _fresh(target, args.force)

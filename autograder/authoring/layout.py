@@ -1,7 +1,7 @@
 """The package's layout as its folders declare it: each folder's `__init__` docstring says what its
 modules may import (`May import:`) and whether learners get it (`Learner-facing:`). Read with `ast`,
 never imported, so it also describes packages that would not import here. The learners' release
-(autograder.course.release) is built from it and tests/test_layout.py holds the imports to it.
+(autograder.authoring.release) is built from it and tests/test_layout.py holds the imports to it.
 """
 
 from __future__ import annotations
