@@ -113,6 +113,22 @@ TUTORIAL = {
 
 # Other correct ways to write a step: each must get full marks.
 ALTERNATIVES = {
+    # tempfile in a step: the fork server must not hand the step a temp folder it found before the
+    # step's own /tmp existed (model.save and keras' own caches use tempfile too).
+    "step1_through_a_temp_file": Answer(
+        1,
+        {
+            "make_data": """
+                import os
+                import tempfile
+
+                with tempfile.TemporaryDirectory() as folder:
+                    np.save(os.path.join(folder, "x.npy"), np.arange(1, 11))
+                    x = np.load(os.path.join(folder, "x.npy"))
+                return x, x.copy()
+            """
+        },
+    ),
     "step2_list_tf_keras": Answer(
         2,
         {

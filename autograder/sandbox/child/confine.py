@@ -26,6 +26,7 @@ import os
 import select
 import signal
 import stat
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,9 @@ def _run(
         os.environ.update(environment(workdir, "/tmp" if limits["isolated"] else None))
         if library:
             os.environ["LD_LIBRARY_PATH"] = library
+        # The fork server chose its temp folder before the step's own /tmp existed (tempfile caches
+        # it): forget it, so that the learner's tempfile (and model.save's) asks TMPDIR again.
+        tempfile.tempdir = None
         whereabouts.stack_on_signal()
         limit_resources(limits, mapped)
         if limits["isolated"]:
