@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.core.steps import Step
 from sitegen import build, dev_check
 from sitegen.dev_check import Hook, hook_problems, keyed
 
@@ -143,3 +144,41 @@ def test_a_hook_table_missing_a_step_or_naming_no_step_is_named() -> None:
     assert [str(p) for p in hook_problems((six,))] == [
         "sitegen/step_pages.py: stale: the sections for step 6, which STEPS does not have → remove step 6"
     ]
+
+
+def test_a_new_step_with_nothing_yet_is_named_piece_by_piece(
+    tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sixth entry in STEPS and nothing else: every piece it lacks is named, with no traceback, and
+    generated files that cannot be made from the sources yet say so instead of raising."""
+    save = Step(
+        number=6,
+        slug="save",
+        module="step6_save",
+        functions=("save_and_load",),
+        title={"ko": "저장과 불러오기", "en": "Save and load"},
+        hint={"ko": "…", "en": "…"},
+        time_limit=60,
+    )
+    monkeypatch.setattr(dev_check, "STEPS", (*dev_check.STEPS, save))
+
+    def unmakeable() -> str:
+        raise KeyError(6)
+
+    targets = {ROOT / "docs" / "_snippets" / "generated" / "en" / "step6.md": unmakeable}
+    monkeypatch.setattr(build, "targets", lambda: targets)
+    assert dev_check.main(["--root", str(tree)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and err.startswith("dev check: 6 steps")
+    for piece in (
+        "solutions/step6_save.py: missing: step 6's solution",
+        "exercises/step6_save.py: missing: step 6's stub",
+        "autograder/checks/public/step6.py: missing: public checks of step 6",
+        "docs/ko/step6.md: missing: step 6's page (ko) → write it in ko (as docs/ko/step5.md;",
+        "mkdocs.yml: missing: nav entry of step 6",
+        "missing: step_does of step 6 (en)",
+        "autograder/sandbox/child/harness.py: missing: the sandbox child's export for step 6",
+        "sitegen/step_pages.py: missing: the step page's extra sections for step 6",
+        "docs/_snippets/generated/en/step6.md: cannot be made (KeyError: 6) → fix the problems above",
+    ):
+        assert any(line.startswith(piece) or piece in line for line in out.splitlines()), piece
