@@ -28,7 +28,7 @@ from sitegen.site_capture import QUIET_TF, SOLUTIONS, _fresh, captured, clean_co
 
 ROOT = Path(__file__).resolve().parent.parent
 TRY_DIR = ROOT / "docs" / "_snippets" / "try"
-SNAPSHOTS = (100, 300, 600)
+SNAPSHOTS = (spec.EPOCHS, 300, 600)  # the course's own run first, then the same run trained longer
 METHODS = ("fit", "evaluate", "predict")
 
 
@@ -46,7 +46,7 @@ def learned_line(weights: list[Any]) -> dict[str, float]:
 def convergence(seed: int, snapshots: tuple[int, ...] = SNAPSHOTS) -> list[dict[str, Any]]:
     """One seeded run of the course's recipe for max(snapshots) epochs, looked at after each snapshot.
 
-    The first 100 epochs are the course's own run (the same seed, model, data and fit call), so its
+    The first spec.EPOCHS epochs are the course's own run (the same seed, model, data and fit call), so its
     first row is what step 5 evaluates: a fit stopped early, not a line that misses the data.
     """
     import keras
