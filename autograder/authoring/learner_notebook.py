@@ -118,12 +118,12 @@ LANGUAGE_LINE = {
 }
 
 FINALE = """\
-## 다섯 단계 모두 / All five steps
+## 모든 단계 / Every step
 
-다섯 단계를 한 번에 검사합니다. 모두 ✓이면 공개 검사의 점수를 모두 받은 것입니다 ({public}점 중 {public}점).
+모든 단계를 한 번에 검사합니다. 모두 ✓이면 공개 검사의 점수를 모두 받은 것입니다 ({public}점 중 {public}점).
 나머지 {hidden}점은 숨은 검사의 몫으로, 강사가 채점할 때 더해집니다 (모두 {total}점).
 
-Check all five steps at once. All ✓ means every public check's points ({public} of {public}).
+Check every step at once. All ✓ means every public check's points ({public} of {public}).
 The other {hidden} points belong to the hidden checks, added when your instructor grades ({total} in all).
 """
 

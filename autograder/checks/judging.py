@@ -155,8 +155,8 @@ CALL_HINTS = {
         "fill in the lines under `# YOUR CODE HERE` and delete the `raise NotImplementedError()` line",
     ),
     Status.MISSING_FILE: text(
-        "파일 이름을 바꾸지 말고 다섯 단계 파일을 같은 폴더에 두세요",
-        "keep the file's name and keep the five step files in one folder",
+        "파일 이름을 바꾸지 말고 단계 파일을 모두 같은 폴더에 두세요",
+        "keep the file's name and keep all the step files in one folder",
     ),
     Status.SYNTAX_ERROR: text(
         "그 줄과 바로 위 줄의 괄호, 따옴표, 콜론(:), 들여쓰기를 확인하세요",

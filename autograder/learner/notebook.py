@@ -78,7 +78,7 @@ NOTES = {
         "error before the `def`?). Checking the older `{name}` Python still has.",
     },
     "bad_step": {
-        "ko": "단계 번호는 1부터 {last}까지입니다: check(1) … check({last}), 다섯 단계 모두는 check()",
+        "ko": "단계 번호는 1부터 {last}까지입니다: check(1) … check({last}), 모든 단계는 check()",
         "en": "Steps are numbered 1 to {last}: check(1) … check({last}), or check() for all of them",
     },
     "bad_lang": {"ko": "언어는 {langs} 중 하나입니다", "en": "The language is one of {langs}"},

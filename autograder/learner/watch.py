@@ -74,8 +74,8 @@ MESSAGES = {
         "en": "Edit {file} and save it: it is checked again. A hint: keras-course hint {n}",
     },
     "all_passed": {
-        "ko": "다섯 단계를 모두 통과했습니다! 계속 지켜보고 있으니 값을 바꿔 저장해 보세요 (더 해 보기). 끝내기: Ctrl+C",
-        "en": "All five steps pass! Still watching: change a value and save to see what happens (Try more). Stop: Ctrl+C",
+        "ko": "모든 단계를 통과했습니다! 계속 지켜보고 있으니 값을 바꿔 저장해 보세요 (더 해 보기). 끝내기: Ctrl+C",
+        "en": "Every step passes! Still watching: change a value and save to see what happens (Try more). Stop: Ctrl+C",
     },
 }
 
