@@ -20,6 +20,10 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
 FONTS = ROOT / "docs" / "assets" / "fonts"
@@ -85,7 +89,7 @@ def _read_source(face: Face) -> bytes:
     return data
 
 
-def _rename(font: object, face: Face, stamp: str) -> None:
+def _rename(font: TTFont, face: Face, stamp: str) -> None:
     """The OFL reserves the name NanumGothic: the subset gets its own names (English only)."""
     name = font["name"]
     keep = {0, 8, 9, 11, 12}  # copyright, maker, designers and their web sites

@@ -131,7 +131,7 @@ def measure(seeds: list[int], jobs: int) -> tuple[PerSeed, dict[str, object]]:
     return per_seed, measured_with
 
 
-def load() -> dict[str, object]:
+def load() -> dict[str, Any]:
     return json.loads(OUTPUT.read_text(encoding="utf-8"))
 
 
