@@ -55,6 +55,7 @@ dev-check: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # loadgroup: the tests of tests/test_site.py share one site build and one browser, on one worker.
 test: install dev-check system-deps check lint

@@ -11,6 +11,7 @@ import difflib
 import json
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from autograder.authoring.nbgrader_notebook import NOTEBOOK, notebook_text
@@ -68,15 +69,15 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
     """Every generated file and how to make it (a Stamped one is slow: compared by fingerprint)."""
     made: dict[Path, Callable[[], str | Stamped]] = {}
     for step in STEPS:
-        made[EXERCISES / step.filename] = lambda m=step.module: stub_file(m, repository=True)
-        made[EXERCISES / step.checks_filename] = lambda n=step.number: public_checks_file(n, repository=True)
+        made[EXERCISES / step.filename] = partial(stub_file, step.module, repository=True)
+        made[EXERCISES / step.checks_filename] = partial(public_checks_file, step.number, repository=True)
     made[NOTEBOOK] = notebook_text
     made[CONSTRAINTS] = constraints_file
     made[HIDDEN_TITLES] = hidden_titles_file
     from autograder.authoring import learner_notebook  # it imports this module (stub_source)
 
     for lang, path in learner_notebook.NOTEBOOKS.items():
-        made[path] = lambda lang=lang: learner_notebook.notebook_text(lang)
+        made[path] = partial(learner_notebook.notebook_text, lang)
     made.update(site_pages.targets())  # the course site: code includes, console output, tables, figures
     return made
 

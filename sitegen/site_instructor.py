@@ -276,7 +276,7 @@ def grade_round(shell: Shell, lang: str) -> dict[str, Any]:
     flag = " --lang en" if lang == "en" else ""
     command = f"keras-course grade {COURSE} --out grades{flag} --nbgrader {COURSE}"
     out = shell.path("~/grades")
-    ran = {
+    ran: dict[str, Any] = {
         "grade": shell.run(f'{command}; echo "exit status: $?"'),
         "rerun": shell.run(command),
         "files": shell.run("find grades -type f | sort"),

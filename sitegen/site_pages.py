@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -297,7 +298,7 @@ def setup_page(lang: str) -> str:
 PAGES: dict[str, Callable[[str], str]] = {
     "home": home_page,
     "setup": setup_page,
-    **{f"step{step.number}": (lambda lang, n=step.number: step_page(n, lang)) for step in STEPS},
+    **{f"step{step.number}": partial(step_page, step.number) for step in STEPS},
     "instructor": instructor_page.instructor_page,
     "glossary": glossary_page,
 }
@@ -316,15 +317,13 @@ def targets() -> dict[Path, Callable[[], str | Stamped]]:
     }
     for lang in LANGUAGES:
         for name in PAGES:
-            made[GENERATED / lang / f"{name}.md"] = lambda page=PAGES[name], lang=lang: page(lang)
+            made[GENERATED / lang / f"{name}.md"] = partial(PAGES[name], lang)
         for figure in ("loss_curve", "fitted_line"):
-            made[DOCS / lang / "figures" / f"{figure}.png"] = lambda f=figure, lang=lang: (
-                recordings.figure_target(f, lang)
-            )
+            made[DOCS / lang / "figures" / f"{figure}.png"] = partial(recordings.figure_target, figure, lang)
     for face in site_font.FACES:
-        made[face.path] = lambda face=face: recordings.font_target(face)
+        made[face.path] = partial(recordings.font_target, face)
     for lang in LANGUAGES:  # the guide's recorded class report, as `grade` wrote it
-        made[DOCS / lang / "downloads" / "class-report.html"] = lambda lang=lang: recorded_report(lang)
+        made[DOCS / lang / "downloads" / "class-report.html"] = partial(recorded_report, lang)
     return made
 
 

@@ -50,6 +50,7 @@ MAY_USE = {
 NOT_IMPORTED = {
     "tensorflow": "off Linux x86-64, the `tensorflow` module that tensorflow-cpu provides there",
     "ruff": "a command: `make lint`",
+    "mypy": "a command: `make lint`",
     "pytest-xdist": "a pytest plugin: `make test` runs pytest -n 2",
     "setuptools": "the learners' wheel's build backend, which `release` runs without isolation",
     PROJECT: "an extra of this project (docs brings nbgrader)",
@@ -236,6 +237,7 @@ def test_the_reasons_not_to_import_hold():
     assert "tensorflow" in metadata.packages_distributions()  # the module, from whichever is installed
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "$(VENV)/bin/ruff check ." in makefile and "pytest -n 2" in makefile
+    assert "$(VENV)/bin/mypy" in makefile
     plugins = {normal(p.dist.name) for p in metadata.entry_points(group="pytest11")}
     assert "pytest-xdist" in plugins
     assert any("keras-course[nbgrader]" in line for line in metadata.requires(PROJECT) or [])

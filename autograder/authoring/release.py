@@ -139,7 +139,7 @@ def _project() -> dict[str, Any]:
 
 def pins(path: Path = CONSTRAINTS) -> dict[str, str]:
     """The `name==version` lines of constraints.txt (generated from the calibration), by name."""
-    found = {}
+    found: dict[str, str] = {}
     for line in _require(path).read_text(encoding="utf-8").splitlines():
         name, _, version = line.split("#", 1)[0].partition("==")
         if version.strip():

@@ -149,7 +149,7 @@ def _hint_in(error: BaseException) -> Text | None:
 
 
 # What to try when the function did not return: the check's own hint is about another problem.
-CALL_HINTS = {
+CALL_HINTS: dict[str, Text] = {
     Status.NOT_DONE: text(
         "`# YOUR CODE HERE` 아래를 채우고 그 아래의 `raise NotImplementedError()` 줄을 지우세요",
         "fill in the lines under `# YOUR CODE HERE` and delete the `raise NotImplementedError()` line",

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 import numpy as np
 import pytest
@@ -118,7 +118,9 @@ def check_of(test: object) -> Check | None:
     if not callable(test) or len(marks) != 1:
         return None
     meta: dict[str, Any] = marks[0].kwargs
-    step = int(ID.fullmatch(meta["id"])[1])
+    match = ID.fullmatch(meta["id"])
+    assert match is not None  # check() made the marker: its id matched
+    step = int(match[1])
     return Check(
         meta["id"], step, meta["points"], meta["hidden"], meta["needs"],
         meta["title"], meta["expected"], meta["hint"], test, tuple(meta.get("after", ())),
@@ -134,7 +136,7 @@ def show(values: np.ndarray, limit: int = 12) -> str:
     return f"[{shown}{', …' if flat.size > limit else ''}]"
 
 
-def is_real_number(value: object) -> bool:
+def is_real_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -214,7 +216,8 @@ def assert_verified_training(o: Outcome) -> None:
     if isinstance(training, dict) and training.get("verified") is True:
         return
     training = training if isinstance(training, dict) else {}
-    reason, why = training.get("reason"), training.get("why")
+    reason = training.get("reason")
+    why: Any = training.get("why")  # what the grader's replay wrote: a key of REPLAY_ADVICE, or none
     if why == "differs":
         finding = found(
             "채점기가 같은 fit 호출로 다시 훈련해 보니 가중치가 다릅니다",
@@ -252,7 +255,7 @@ HELD_OUT_ADVICE = text(
 
 def learning_rate_changed(o: Outcome) -> bool:
     """Whether a fit trained with more than one learning rate (a callback such as LearningRateScheduler)."""
-    calls = o.data.get("fit_calls") if isinstance(o.data.get("fit_calls"), list) else []
+    calls = given if isinstance(given := o.data.get("fit_calls"), list) else []
     return any(isinstance(c, dict) and len(c.get("learning_rates") or []) > 1 for c in calls)
 
 

@@ -225,7 +225,9 @@ def step_source(cells: list[Cell], step: Step) -> str | None:
         for c, s in binders.get(wanted.pop(), []):
             if (c, s) not in kept:
                 kept.add((c, s))
-                for name in cells[c].statements[s].uses - seen:
+                statements = cells[c].statements
+                assert statements is not None  # binders holds parsed statements only
+                for name in statements[s].uses - seen:
                     seen.add(name)
                     wanted.append(name)
     defines = _defines(step)

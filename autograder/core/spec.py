@@ -5,7 +5,12 @@ Pure numpy: the parent process (which judges) never imports TensorFlow.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 # Step 1: x = y = 1..10.
 DATA = np.arange(1, 11)
@@ -37,7 +42,7 @@ def layer_param_counts(input_dim: int = INPUT_DIM, units: tuple[int, ...] = UNIT
     return [n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:])]
 
 
-def forward(weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+def forward(weights: list[np.ndarray], x: npt.ArrayLike) -> np.ndarray:
     """Output of a stack of linear Dense layers given [kernel, bias, kernel, bias, ...]."""
     h = np.asarray(x, dtype=np.float64).reshape(-1, 1)
     for kernel, bias in zip(weights[0::2], weights[1::2]):

@@ -17,8 +17,10 @@ import math
 import os
 import platform
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -31,6 +33,9 @@ CONSTRAINTS = Path(__file__).resolve().parents[2] / "constraints.txt"  # the rep
 VARIANTS = ("reference", "untrained", "epochs_10", "batch_size_32")
 SPARSE_VARIANTS = ("target_2y", "sgd")
 SPARSE = 5
+# Each seed's final losses by variant, None where one was not finite (strict JSON has no nan): Any, as
+# the reference's and the untrained model's are read as floats (they are always finite).
+PerSeed = dict[str, dict[str, Any]]
 
 
 def _measure(seed: int) -> dict[str, float | list[float]]:
@@ -66,9 +71,9 @@ def _rounded(value: float) -> float | None:
     return float(f"{value:.4g}") if math.isfinite(value) else None
 
 
-def _summary(values: list[float | None]) -> dict[str, float]:
+def _summary(values: Sequence[float | None]) -> dict[str, float]:
     finite = np.array([v for v in values if v is not None])
-    stats = {"n": len(values), "nan": len(values) - len(finite)}
+    stats: dict[str, float] = {"n": len(values), "nan": len(values) - len(finite)}
     if len(finite):
         for name, q in (("min", 0), ("median", 50), ("p90", 90), ("p99", 99), ("max", 100)):
             stats[name] = float(f"{np.percentile(finite, q):.4g}")
@@ -77,7 +82,7 @@ def _summary(values: list[float | None]) -> dict[str, float]:
     return stats
 
 
-def summarize(per_seed: dict[str, dict[str, float]], measured_with: dict[str, object]) -> dict[str, object]:
+def summarize(per_seed: PerSeed, measured_with: dict[str, object]) -> dict[str, object]:
     """Everything the docs and tests read, derived from the raw per-seed losses and spec.py."""
     grader = per_seed[str(spec.GRADER_SEED)]
     per_variant = {
@@ -103,7 +108,7 @@ def summarize(per_seed: dict[str, dict[str, float]], measured_with: dict[str, ob
     }
 
 
-def measure(seeds: list[int], jobs: int) -> tuple[dict[str, dict[str, float]], dict[str, object]]:
+def measure(seeds: list[int], jobs: int) -> tuple[PerSeed, dict[str, object]]:
     start = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
         rows = dict(zip(seeds, pool.map(_measure, seeds)))
@@ -111,7 +116,8 @@ def measure(seeds: list[int], jobs: int) -> tuple[dict[str, dict[str, float]], d
     import tensorflow as tf
 
     per_seed = {
-        str(seed): {k: _rounded(v) for k, v in row.items() if k != "prediction"}
+        # Every value but the prediction (left out) is a loss: a float.
+        str(seed): {k: _rounded(cast(float, v)) for k, v in row.items() if k != "prediction"}
         for seed, row in sorted(rows.items())
     }
     measured_with = {
@@ -125,7 +131,7 @@ def measure(seeds: list[int], jobs: int) -> tuple[dict[str, dict[str, float]], d
     return per_seed, measured_with
 
 
-def load() -> dict[str, object]:
+def load() -> dict[str, Any]:
     return json.loads(OUTPUT.read_text(encoding="utf-8"))
 
 

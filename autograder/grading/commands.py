@@ -173,6 +173,7 @@ def grade_command(args: argparse.Namespace) -> int:
             students=chosen,
         )
     if shard:
+        assert chosen is not None  # dealt with the shard above
         write_manifest(out, *shard, everyone, chosen, grader_version(), args.lang, finished=True)
     synced = into_nbgrader(args.nbgrader, args.out, args.lang, console) if args.nbgrader else True
     console.print(summary_table(run, args.lang))

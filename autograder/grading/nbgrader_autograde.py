@@ -215,7 +215,7 @@ class _RecordedAutograde(Autograde):
     left alone)."""
 
     def init_destination(self, assignment_id: str, student_id: str) -> bool:
-        graded = getattr(self, "graded", set())
+        graded: set[str] = getattr(self, "graded", set())
         return student_id in graded and super().init_destination(assignment_id, student_id)
 
 

@@ -88,6 +88,7 @@ def check_command(args: argparse.Namespace) -> int:
         print(MESSAGES["no_step_files"][args.lang].format(here=Path.cwd()), file=sys.stderr)
         return 2
     path = Path(args.path) if args.path is not None else found
+    assert path is not None  # given, or else the folder just found
     if not (path.is_dir() or (path.is_file() and path.suffix == ".ipynb")):
         print(MESSAGES["no_folder"][args.lang].format(path=path), file=sys.stderr)
         return 2

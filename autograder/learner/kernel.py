@@ -179,7 +179,9 @@ def _recompute(outcome: Outcome) -> None:
     if isinstance(wanted, str):
         replay.apply(outcome, None, wanted)
         return
-    action = {"rebuild": harness.rebuild, "replay": harness.replay}[STEP_BY_NUMBER[outcome.step].recompute]
+    recompute = STEP_BY_NUMBER[outcome.step].recompute
+    assert recompute is not None  # called only for a step that recomputes (run_step)
+    action = {"rebuild": harness.rebuild, "replay": harness.replay}[recompute]
     try:
         trusted = outcome_from_export(outcome.step, action(wanted))
     except Exception as exc:  # noqa: BLE001 - a config Keras cannot rebuild: that step's problem
@@ -205,7 +207,9 @@ class _Watchdog(threading.Thread):
                     return
                 self.fired = True
                 if hasattr(signal, "pthread_kill"):  # a real signal to the main thread ends a sleep too
-                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                    main = threading.main_thread().ident
+                    assert main is not None  # the main thread has always started
+                    signal.pthread_kill(main, signal.SIGINT)
                 else:  # Windows: C raise() also sets the event a sleeping main thread waits on
                     signal.raise_signal(signal.SIGINT)
             wait = 1.0  # a second hang (step 5 calls two functions) is stopped too

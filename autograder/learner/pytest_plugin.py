@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -72,7 +72,9 @@ def pytest_configure(config: pytest.Config) -> None:
             return
         import importlib
 
-        package = Path(importlib.import_module(HIDDEN).__file__).parent
+        hidden_init = importlib.import_module(HIDDEN).__file__
+        assert hidden_init is not None  # a package of files (hidden_available found it)
+        package = Path(hidden_init).parent
         config.args.extend(str(p) for p in sorted(package.glob("step*.py")))
 
 
@@ -163,7 +165,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None
     from autograder.checks.judging import judge
 
-    outcome = pyfuncitem.funcargs[f"step{check.step}"]
+    outcome = cast("Outcome", pyfuncitem.funcargs[f"step{check.step}"])  # the fixture step<N>
     verdict = judge(check, outcome)
     pyfuncitem.config.stash[VERDICTS][pyfuncitem.nodeid] = verdict
     if not verdict.passed:
@@ -191,8 +193,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         score = by_step.setdefault(check.step, [0, 0])
         score[0] += verdict.points if verdict is not None else 0
         score[1] += check.points
-    for step, (score, most) in sorted(by_step.items()):
-        terminalreporter.write_line(MESSAGES["score"][lang].format(step=step, score=score, max=most))
+    for step, (points, most) in sorted(by_step.items()):
+        terminalreporter.write_line(MESSAGES["score"][lang].format(step=step, score=points, max=most))
     total = [sum(s[0] for s in by_step.values()), sum(s[1] for s in by_step.values())]
     terminalreporter.write_line(MESSAGES["total"][lang].format(score=total[0], max=total[1]), bold=True)
     if not any(item.stash[CHECK].hidden for item in items):

@@ -242,6 +242,7 @@ def watch_command(args: argparse.Namespace) -> int:
         print(MESSAGES["no_step_files"][args.lang].format(here=Path.cwd()), file=sys.stderr)
         return 2
     given = Path(chosen) if chosen is not None else found
+    assert given is not None  # chosen, or else the folder just found
     folder = student_path(given) if given.is_dir() else given
     if folder.suffix == ".ipynb":
         print(MESSAGES["notebook"][args.lang].format(path=folder), file=sys.stderr)

@@ -118,8 +118,9 @@ class Zygote:
         env = contract.environment("/" if self.isolated else str(self._scratch))
         if self.light:
             env["KERAS_COURSE_LIGHT"] = "1"
-        user = {}
+        user: dict[str, Any] = {}
         if self.isolated:
+            assert self.mode is not None  # isolated: __init__ chose one
             env.update(bubblewrap.environment())
             groups = self._groups.folder if self._groups else None
             argv = bubblewrap.command(self._stage, self._scratch, self.mode, groups)
@@ -129,8 +130,9 @@ class Zygote:
             env["PYTHONPATH"] = str(self._stage)
             argv = [sys.executable, "-s", "-m", bubblewrap.ZYGOTE]
         self._log = tempfile.TemporaryFile(prefix="keras-course-zygote-")
+        # mypy cannot pick one of Popen's overloaded constructors through submit's ParamSpec.
         process = self._starter.submit(
-            subprocess.Popen,
+            subprocess.Popen,  # type: ignore[arg-type]
             argv,
             cwd=self._scratch,
             env=env,
@@ -165,6 +167,7 @@ class Zygote:
         return f": {lines[-1][:300]}" if lines else ""
 
     def _read(self, process: subprocess.Popen, ready: queue.Queue) -> None:
+        assert process.stdout is not None  # started with stdout=PIPE
         for line in process.stdout:
             try:
                 message = json.loads(line)
@@ -191,6 +194,7 @@ class Zygote:
             if self._process is None or self._process.poll() is not None:
                 self._start()
             self._replies[request["id"]] = replies
+            assert self._process is not None and self._process.stdin is not None  # _start set it, stdin=PIPE
             self._process.stdin.write((json.dumps(request) + "\n").encode())
             self._process.stdin.flush()
 
@@ -222,7 +226,7 @@ class Zygote:
             os.chown(folder, self._owner, self._owner)
         if self._groups is not None:
             self._groups.prepare(folder.name, job.limits.memory_bytes)
-        request = {
+        request: dict[str, Any] = {
             "id": int(folder.name),
             "step": job.step,
             "kind": job.kind,
@@ -282,6 +286,7 @@ class Zygote:
             process, self._process, self._closed = self._process, None, True
         if process is not None:
             try:
+                assert process.stdin is not None  # started with stdin=PIPE
                 process.stdin.close()
                 process.wait(timeout=wait)
             except (OSError, subprocess.TimeoutExpired):

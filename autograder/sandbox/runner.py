@@ -119,7 +119,7 @@ def _child_outcome(runner: Zygote | Spawner, folder: Path, job: Job) -> Outcome:
     outcome = read_result(folder, job.step)
     if outcome is None and report.get("out_of_memory"):
         held_by = "cgroup" if report.get("group") else "keeper"  # who enforced the cap: for the tests
-        error = {
+        error: dict[str, Any] = {
             "bytes": job.limits.memory_bytes,
             "held_by": held_by,
             **stopped_at(folder, job.filename, job.content),
@@ -129,7 +129,7 @@ def _child_outcome(runner: Zygote | Spawner, folder: Path, job: Job) -> Outcome:
         _locate_memory_errors(outcome, job.content)
     if outcome is None:
         code = report.get("exit_code")
-        error: dict[str, Any] = {"exit_code": code, "message": last_line(folder)}
+        error = {"exit_code": code, "message": last_line(folder)}
         if isinstance(code, int) and code < 0 and -code in signal.valid_signals():
             error["signal"] = signal.Signals(-code).name
         return Outcome(job.step, Status.CRASHED, error=error)
@@ -155,6 +155,7 @@ def _trusted(outcome: Outcome, runner: Zygote | Spawner, limits: Limits) -> None
     rebuilt from its config, the compile config applied to the reference model, the training
     replayed (autograder.sandbox.replay). Equal requests are run once per grading run."""
     kind = STEP_BY_NUMBER[outcome.step].recompute
+    assert kind is not None  # called only for a step that recomputes (run_step)
     wanted = replay.request(outcome)
     if isinstance(wanted, str):
         replay.apply(outcome, None, wanted)

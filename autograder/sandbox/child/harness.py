@@ -19,6 +19,8 @@ import json
 import os
 import sys
 import traceback
+from builtins import isinstance as _isinstance
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,8 +31,8 @@ from autograder.core.outcome import Status
 from autograder.core.steps import STEP_BY_NUMBER
 from autograder.sandbox.child.contract import REPLAYED
 
-# Captured before any learner code runs.
-_isinstance = builtins.isinstance
+# Captured before any learner code runs. isinstance is imported above (`from builtins import ... as
+# _isinstance`, the same capture at import time) so that a type checker still narrows by it.
 _type = builtins.type
 _float = builtins.float
 _open = builtins.open
@@ -85,13 +87,15 @@ class Export:
         self.calls: dict[str, dict[str, Any]] = {}
         self.data: dict[str, Any] = {}
         self.arrays: dict[str, np.ndarray] = {}
-        self.module: ModuleType | None = None
+        # The learner's module, or a namespace of a notebook's functions (run_namespace).
+        self.module: object = None
 
     def load(self) -> bool:
         """Import the learner's file; on failure record why and return False."""
         from importlib import util
 
         spec = util.spec_from_file_location("learner_step", self.file)
+        assert spec is not None and spec.loader is not None  # a .py file (Step.filename) always has both
         module = util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
@@ -125,7 +129,8 @@ class Export:
         return value
 
     def write(self, outdir: Path) -> None:
-        _savez(outdir / "arrays.tmp.npz", **self.arrays)
+        # numpy's stub lets a key named allow_pickle reach its bool parameter; our keys are array names.
+        _savez(outdir / "arrays.tmp.npz", **self.arrays)  # type: ignore[arg-type]
         _replace(outdir / "arrays.tmp.npz", outdir / "arrays.npz")
         result = {
             "status": self.status,
@@ -154,7 +159,7 @@ def _step1(out: Export, keras: ModuleType | None, reference: ModuleType | None) 
             out.arrays[name] = array
 
 
-def _describe_model(net: object, keras: ModuleType) -> dict[str, Any]:
+def _describe_model(net: Any, keras: ModuleType) -> dict[str, Any]:
     info: dict[str, Any] = {
         "type": _type_name(net),
         "is_model": _isinstance(net, keras.Model),
@@ -249,7 +254,7 @@ def rebuild(request: dict[str, Any]) -> Export:
     return out
 
 
-def _plain_number(value: object) -> float | int | str:
+def _plain_number(value: Any) -> float | int | str:
     if _isinstance(value, (bool, int)):
         return int(value)
     try:
@@ -334,7 +339,8 @@ def _rate_recorder(keras: ModuleType, to_numpy: Any, rates: list[list[float]]) -
     """A callback, last in fit's list, that records [batch, rate] each time the rate a batch trains
     with changes (batches counted across the epochs of one fit)."""
 
-    class RecordRates(keras.callbacks.Callback):
+    # keras is a module passed in (imported only where a step needs it): no class a checker can see.
+    class RecordRates(keras.callbacks.Callback):  # type: ignore[name-defined]
         batches = 0
 
         def on_train_batch_begin(self, batch: int, logs: object = None) -> None:
@@ -358,7 +364,15 @@ def _export_fits(out: Export, calls: list[dict[str, Any]]) -> None:
         for name in ("x", "y"):
             if call.get(name) is not None:
                 out.arrays[f"fit{i}_{name}"] = call[name]
-        fields = ("kind", "config", "settings", "unsupported", "x_dtype", "y_dtype", "epochs_run")
+        fields: tuple[str, ...] = (
+            "kind",
+            "config",
+            "settings",
+            "unsupported",
+            "x_dtype",
+            "y_dtype",
+            "epochs_run",
+        )
         fields += ("learning_rates",)
         out.data["fit_calls"].append({k: call[k] for k in fields if k in call})
 
@@ -422,7 +436,7 @@ def replay(request: dict[str, Any]) -> Export:
 def _stop_after(epochs: int, keras: ModuleType) -> Any:
     """A callback that ends a replayed fit after as many epochs as the learner's fit ran."""
 
-    class StopAfter(keras.callbacks.Callback):
+    class StopAfter(keras.callbacks.Callback):  # type: ignore[name-defined] # keras: a module passed in
         def on_epoch_end(self, epoch: int, logs: object = None) -> None:
             self.ran = getattr(self, "ran", 0) + 1
             if self.ran >= epochs:
@@ -435,7 +449,7 @@ def _set_rates(rates: list[list[float]], keras: ModuleType) -> Any:
     """A callback that trains each batch with the learning rate the learner's fit recorded for it."""
     changes = {int(batch): float(rate) for batch, rate in rates}
 
-    class SetRates(keras.callbacks.Callback):
+    class SetRates(keras.callbacks.Callback):  # type: ignore[name-defined] # keras: a module passed in
         batches = 0
 
         def on_train_batch_begin(self, batch: int, logs: object = None) -> None:
@@ -470,15 +484,23 @@ def _step5(out: Export, keras: ModuleType, reference: ModuleType) -> None:
 
 # Each step's export: (out, keras, reference) -> None; keras and reference are None where the step
 # needs no TensorFlow (Step.needs_tensorflow). A step missing here raises, never runs another's.
-EXPORTS = {1: _step1, 2: _step2, 3: _step3, 4: _step4, 5: _step5}
+EXPORTS: dict[int, Callable[[Export, Any, Any], None]] = {
+    1: _step1,
+    2: _step2,
+    3: _step3,
+    4: _step4,
+    5: _step5,
+}
 
 
 def export(step: int, out: Export) -> Export:
     """Call the learner's functions of `step` (already loaded into out.module) on reference inputs."""
     exporter = EXPORTS[step]  # KeyError: a step in STEPS with no export written for it
-    keras = reference = None
+    keras: ModuleType | None = None
+    reference: ModuleType | None = None
     if STEP_BY_NUMBER[step].needs_tensorflow:  # step 1's learner file imports what it uses
-        import keras
+        # keras has no type information: mypy takes its import for a second `keras`, not an assignment.
+        import keras  # type: ignore[no-redef]
 
         from autograder.core import reference
     try:
