@@ -40,17 +40,21 @@ def test_step4_history(step4: Outcome) -> None:
 @check(
     "step4.epochs",
     after=("step4.history",),
-    title=text("100 에포크 동안 훈련합니다", "trains for 100 epochs"),
-    expected=text("epochs=100", "epochs=100"),
+    title=text(f"{spec.EPOCHS} 에포크 동안 훈련합니다", f"trains for {spec.EPOCHS} epochs"),
+    expected=text(f"epochs={spec.EPOCHS}", f"epochs={spec.EPOCHS}"),
     hint=text(
-        "원문처럼 데이터를 100번 되풀이해(epochs) 한 번에 한 개씩(batch_size) 훈련하세요: fit의 두 인자입니다",
-        "train as the tutorial does: 100 passes over the data (epochs), one sample at a time (batch_size), both arguments of fit",
+        f"원문처럼 데이터를 {spec.EPOCHS}번 되풀이해(epochs) 한 번에 {spec.BATCH_SIZE}개씩(batch_size) 훈련하세요: "
+        "fit의 두 인자입니다",
+        f"train as the tutorial does: {spec.EPOCHS} passes over the data (epochs) in batches of size "
+        f"{spec.BATCH_SIZE} (batch_size), both arguments of fit",
     ),
 )
 def test_step4_epochs(step4: Outcome) -> None:
     assert_genuine_history(step4)
     epochs, curve = step4.data.get("params", {}).get("epochs"), step4.data.get("loss_curve", [])
-    if epochs != spec.EPOCHS and epochs == spec.BATCH_SIZE:  # fit(x, y, 100, 1): batch_size comes first
+    if (
+        epochs != spec.EPOCHS and epochs == spec.BATCH_SIZE
+    ):  # fit(x, y, EPOCHS, BATCH_SIZE): batch_size comes first
         refute(
             found(f"epochs={epochs}"),
             text(
@@ -65,23 +69,26 @@ def test_step4_epochs(step4: Outcome) -> None:
 
 @check(
     "step4.batch_size",
-    after=("step4.history", "step4.epochs"),  # fit(x, y, 100, 1) swaps both: one ✗, at epochs
+    after=("step4.history", "step4.epochs"),  # fit(x, y, EPOCHS, BATCH_SIZE) swaps both: one ✗, at epochs
     title=text(
-        "배치 크기 1로 훈련합니다 (에포크마다 10번 갱신)", "trains with batch size 1 (10 updates an epoch)"
+        f"배치 크기 {spec.BATCH_SIZE}로 훈련합니다 (에포크마다 {spec.UPDATES_PER_EPOCH}번 갱신)",
+        f"trains with batch size {spec.BATCH_SIZE} ({spec.UPDATES_PER_EPOCH} updates an epoch)",
     ),
     expected=text(
-        "batch_size=1: 데이터 10개 → 에포크마다 10 스텝",
-        "batch_size=1: 10 samples → 10 steps an epoch",
+        f"batch_size={spec.BATCH_SIZE}: 데이터 {spec.DATA.size}개 → 에포크마다 {spec.UPDATES_PER_EPOCH} 스텝",
+        f"batch_size={spec.BATCH_SIZE}: {spec.DATA.size} samples → {spec.UPDATES_PER_EPOCH} steps an epoch",
     ),
     hint=text(
-        "batch_size를 적지 않으면 기본값 32가 쓰여 에포크마다 1번만 갱신됩니다. fit에 배치 크기 1을 주세요",
-        "without batch_size Keras uses 32, one update an epoch here; give fit a batch size of 1",
+        "batch_size를 적지 않으면 기본값 32가 쓰여 에포크마다 1번만 갱신됩니다. "
+        f"fit에 배치 크기 {spec.BATCH_SIZE}을 주세요",
+        "without batch_size Keras uses 32, one update an epoch here; "
+        f"give fit a batch size of {spec.BATCH_SIZE}",
     ),
 )
 def test_step4_batch_size(step4: Outcome) -> None:
     assert_genuine_history(step4)
     steps = step4.data.get("params", {}).get("steps")
-    expected = spec.DATA.size // spec.BATCH_SIZE
+    expected = spec.UPDATES_PER_EPOCH
     split = held_out(step4, spec.DATA.size)
     if steps != expected and split is not None:  # batch_size may be 1: fewer samples were trained on
         refute(
