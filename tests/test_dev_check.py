@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.steps import Step
+from autograder.core.steps import STEPS, Step
 from sitegen import build, dev_check
 from sitegen.dev_check import Hook, hook_problems, keyed
 
@@ -32,7 +32,7 @@ def test_the_repository_has_every_piece_and_no_tensorflow_is_imported() -> None:
     took = time.monotonic() - started
     assert ran.returncode == 0, ran.stdout + ran.stderr
     summary, loaded = ran.stdout.splitlines()
-    assert summary.startswith("dev check: 5 steps") and summary.endswith("all present and fresh")
+    assert summary.startswith(f"dev check: {len(STEPS)} steps") and summary.endswith("all present and fresh")
     assert loaded == "loaded: []"
     assert took < 30, f"{took:.1f} s"  # a few seconds alone; this leaves room for a loaded machine
 
@@ -46,7 +46,7 @@ def test_the_command_runs_it_in_the_checkout() -> None:
         timeout=120,
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert ran.stdout.startswith("dev check: 5 steps")
+    assert ran.stdout.startswith(f"dev check: {len(STEPS)} steps")
 
 
 # --- on a copy with one piece missing or stale --------------------------------------------------------
@@ -78,7 +78,7 @@ def named(tree: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
     """The problems dev check names on the tree, having exited 1."""
     assert dev_check.main(["--root", str(tree)]) == 1
     out, err = capsys.readouterr()
-    assert err.startswith("dev check: 5 steps") and "problem(s)" in err
+    assert err.startswith(f"dev check: {len(STEPS)} steps") and "problem(s)" in err
     return out.splitlines()
 
 
