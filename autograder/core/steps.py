@@ -172,7 +172,6 @@ STEPS: tuple[Step, ...] = (
 )
 
 STEP_BY_NUMBER = {step.number: step for step in STEPS}
-RECOMPUTED = tuple(step.number for step in STEPS if step.recompute)  # steps the grader recomputes
 LANGUAGES = ("ko", "en")
 
 
